@@ -1,0 +1,159 @@
+package dev.gitfn.cache;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.transport.ReceiveCommand;
+import org.eclipse.jgit.transport.ReceiveCommand.Result;
+import org.jboss.logging.Logger;
+
+import dev.gitfn.cache.RepositoryCache.CachedRepo;
+import dev.gitfn.storage.BlobStore;
+import dev.gitfn.storage.BlobStore.Versioned;
+import dev.gitfn.storage.PreconditionFailedException;
+
+/**
+ * One push in progress. The protocol layer receives the pack into the local
+ * copy, then calls {@link #commit}, which publishes the push to the store in
+ * the order the storage invariants demand: new packs first, then one
+ * compare-and-swap of the ref state, then the dumb-HTTP files.
+ */
+public final class PushSession {
+    private static final Logger LOG = Logger.getLogger(PushSession.class);
+    /** Lost compare-and-swaps tolerated before the push gives up (each re-checks every ref). */
+    private static final int MAX_ATTEMPTS = 32;
+
+    private final RepositoryCache cache;
+    private final BlobStore store;
+    private final CachedRepo repo;
+    private final Set<String> packsBefore;
+    private final String defaultBranch;
+
+    PushSession(RepositoryCache cache, BlobStore store, CachedRepo repo, Set<String> packsBefore,
+            String defaultBranch) {
+        this.cache = cache;
+        this.store = store;
+        this.repo = repo;
+        this.packsBefore = packsBefore;
+        this.defaultBranch = defaultBranch;
+    }
+
+    public RepoName name() {
+        return repo.name();
+    }
+
+    /** The local copy the pack is received into. */
+    public Repository repository() {
+        return repo.repository();
+    }
+
+    /**
+     * Publishes the accepted commands. Each command must still find its ref at
+     * its old id in the store: one whose ref moved meanwhile (another instance's
+     * push) is rejected as non-fast-forward, the others are retried on top of the
+     * newer state. With {@code atomic}, one rejection rejects all. Every command
+     * leaves with a result; an {@link IOException} means the store could not be
+     * written and nothing was published.
+     */
+    public void commit(List<ReceiveCommand> commands, boolean atomic) throws IOException {
+        RepoName name = repo.name();
+        List<String> newPacks = new ArrayList<>(cache.localPacks(name));
+        newPacks.removeAll(packsBefore);
+        newPacks.removeAll(repo.state().packs());
+        newPacks.sort(null);
+        for (String pack : newPacks) {
+            store.upload(StoreLayout.packKey(name, pack, ".idx"), cache.packFile(name, pack, ".idx"));
+            store.upload(StoreLayout.packKey(name, pack, ".pack"), cache.packFile(name, pack, ".pack"));
+        }
+
+        String stateKey = StoreLayout.stateKey(name);
+        for (int attempt = 1;; attempt++) {
+            Versioned current = store.get(stateKey).orElseThrow(() -> new RepoNotFoundException(name));
+            RefState base = RefState.parse(current.data());
+            for (ReceiveCommand cmd : ReceiveCommand.filter(commands, Result.NOT_ATTEMPTED)) {
+                ObjectId now = base.refs().get(cmd.getRefName());
+                ObjectId expected = cmd.getOldId().equals(ObjectId.zeroId()) ? null : cmd.getOldId();
+                if (!Objects.equals(now, expected)) {
+                    cmd.setResult(Result.REJECTED_NONFASTFORWARD);
+                }
+            }
+            if (atomic && commands.stream().anyMatch(c -> c.getResult() != Result.NOT_ATTEMPTED)) {
+                ReceiveCommand.abort(commands);
+                return;
+            }
+            List<ReceiveCommand> pending = ReceiveCommand.filter(commands, Result.NOT_ATTEMPTED);
+            if (pending.isEmpty()) {
+                return;
+            }
+            RefState next = withHeadOnABranch(base.apply(updatesOf(pending), newPacks), pending);
+            try {
+                store.putIfMatch(stateKey, next.serialize(), current.etag());
+                pending.forEach(cmd -> cmd.setResult(Result.OK));
+                break;
+            } catch (PreconditionFailedException lost) {
+                if (attempt == MAX_ATTEMPTS) {
+                    pending.forEach(cmd -> cmd.setResult(Result.LOCK_FAILURE));
+                    return;
+                }
+                backOff(attempt);
+            }
+        }
+
+        try {
+            cache.publishServerInfo(name);
+        } catch (IOException | RuntimeException e) {
+            // The push is durable: the ref state is the truth, and the next push rewrites these files.
+            LOG.errorf(e, "push to %s accepted, but writing info/refs failed", name);
+            cache.invalidate(name);
+        }
+    }
+
+    private static Map<String, ObjectId> updatesOf(List<ReceiveCommand> commands) {
+        Map<String, ObjectId> updates = new LinkedHashMap<>();
+        for (ReceiveCommand cmd : commands) {
+            updates.put(cmd.getRefName(), cmd.getType() == ReceiveCommand.Type.DELETE ? null : cmd.getNewId());
+        }
+        return updates;
+    }
+
+    /**
+     * A new repository's HEAD names the default branch; when the first push
+     * creates other branches only, HEAD moves to one of them (as hosted git
+     * services do), so a clone checks something out.
+     */
+    private RefState withHeadOnABranch(RefState state, List<ReceiveCommand> pending) {
+        if (state.refs().containsKey(state.head())) {
+            return state;
+        }
+        String preferred = Constants.R_HEADS + defaultBranch;
+        if (state.refs().containsKey(preferred)) {
+            return state.withHead(preferred);
+        }
+        return pending.stream()
+                .filter(c -> c.getType() == ReceiveCommand.Type.CREATE && c.getRefName().startsWith(Constants.R_HEADS))
+                .map(ReceiveCommand::getRefName)
+                .sorted()
+                .findFirst()
+                .map(state::withHead)
+                .orElse(state);
+    }
+
+    private static void backOff(int attempt) throws IOException {
+        long millis = Math.min(200, 5L * attempt) + ThreadLocalRandom.current().nextLong(10L * attempt + 1);
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while retrying a ref update", e);
+        }
+    }
+}

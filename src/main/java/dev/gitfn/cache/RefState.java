@@ -1,0 +1,96 @@
+package dev.gitfn.cache;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+
+/**
+ * A repository's authoritative state: where HEAD points, every ref, and the
+ * packs that hold every object those refs reach. Stored as one small text
+ * object and changed only by compare-and-swap, so a push of many refs is one
+ * atomic step and a reader that sees a ref also sees the packs it needs.
+ *
+ * <pre>
+ * gitfn-state 1
+ * head refs/heads/main
+ * pack pack-&lt;sha1&gt;
+ * ref &lt;sha1&gt; refs/heads/main
+ * </pre>
+ */
+public record RefState(String head, SortedMap<String, ObjectId> refs, List<String> packs) {
+    private static final String MAGIC = "gitfn-state 1";
+    private static final Pattern PACK_NAME = Pattern.compile("pack-[0-9a-f]{40,64}");
+
+    public RefState {
+        refs = Collections.unmodifiableSortedMap(new TreeMap<>(refs));
+        packs = List.copyOf(packs);
+    }
+
+    public static RefState empty(String defaultBranch) {
+        return new RefState("refs/heads/" + defaultBranch, new TreeMap<>(), List.of());
+    }
+
+    /** This state with {@code updates} applied (a null id deletes) and {@code newPacks} added. */
+    public RefState apply(Map<String, ObjectId> updates, List<String> newPacks) {
+        TreeMap<String, ObjectId> next = new TreeMap<>(refs);
+        updates.forEach((name, id) -> {
+            if (id == null) {
+                next.remove(name);
+            } else {
+                next.put(name, id);
+            }
+        });
+        List<String> allPacks = new ArrayList<>(packs);
+        for (String pack : newPacks) {
+            if (!allPacks.contains(pack)) {
+                allPacks.add(pack);
+            }
+        }
+        return new RefState(head, next, allPacks);
+    }
+
+    public RefState withHead(String newHead) {
+        return new RefState(newHead, refs, packs);
+    }
+
+    public byte[] serialize() {
+        StringBuilder b = new StringBuilder(MAGIC).append('\n');
+        b.append("head ").append(head).append('\n');
+        for (String pack : packs) {
+            b.append("pack ").append(pack).append('\n');
+        }
+        refs.forEach((name, id) -> b.append("ref ").append(id.name()).append(' ').append(name).append('\n'));
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Parses a stored state, refusing anything malformed rather than guessing. */
+    public static RefState parse(byte[] data) {
+        String[] lines = new String(data, StandardCharsets.UTF_8).split("\n");
+        if (lines.length < 2 || !lines[0].equals(MAGIC) || !lines[1].startsWith("head ")) {
+            throw new IllegalStateException("not a gitfn ref state");
+        }
+        String head = lines[1].substring(5);
+        TreeMap<String, ObjectId> refs = new TreeMap<>();
+        List<String> packs = new ArrayList<>();
+        for (int i = 2; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.startsWith("pack ") && PACK_NAME.matcher(line.substring(5)).matches()) {
+                packs.add(line.substring(5));
+            } else if (line.startsWith("ref ") && line.length() > 46 && line.charAt(44) == ' '
+                    && Repository.isValidRefName(line.substring(45))) {
+                refs.put(line.substring(45), ObjectId.fromString(line.substring(4, 44)));
+            } else {
+                throw new IllegalStateException("malformed ref state line " + (i + 1));
+            }
+        }
+        return new RefState(head, refs, packs);
+    }
+}

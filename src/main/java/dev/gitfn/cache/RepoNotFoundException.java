@@ -1,0 +1,8 @@
+package dev.gitfn.cache;
+
+/** The store holds no repository of that name. */
+public class RepoNotFoundException extends RuntimeException {
+    public RepoNotFoundException(RepoName name) {
+        super("repository not found: " + name);
+    }
+}

@@ -1,0 +1,329 @@
+package dev.gitfn.cache;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.jgit.lib.BatchRefUpdate;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.ReceiveCommand;
+import org.jboss.logging.Logger;
+
+import dev.gitfn.config.GitfnConfig;
+import dev.gitfn.storage.BlobStore;
+import dev.gitfn.storage.BlobStore.Conditional;
+import dev.gitfn.storage.PreconditionFailedException;
+
+/**
+ * This instance's local copies of repositories, kept in step with the store.
+ *
+ * <p>Each served repository is a bare JGit repository under the cache folder.
+ * Before every request {@link #open} revalidates it with one conditional read of
+ * the ref state; when the state changed it downloads only the packs it lacks,
+ * then moves the local refs, so a local reader never sees a ref whose objects
+ * are missing. A cold instance with an empty cache builds the copy from the
+ * store alone. Pushes go the other way through {@link #push}.
+ */
+@ApplicationScoped
+public class RepositoryCache {
+    private static final Logger LOG = Logger.getLogger(RepositoryCache.class);
+
+    private final BlobStore store;
+    private final Path cacheDir;
+    private final String defaultBranch;
+    private final Map<RepoName, Entry> entries = new ConcurrentHashMap<>();
+
+    public RepositoryCache(BlobStore store, GitfnConfig config) {
+        this.store = store;
+        this.defaultBranch = config.defaultBranch();
+        try {
+            this.cacheDir = Files.createDirectories(config.cache().dir().toAbsolutePath().normalize());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create cache folder " + config.cache().dir(), e);
+        }
+    }
+
+    /** A repository as this instance serves it now: the local copy and the state it mirrors. */
+    public record CachedRepo(RepoName name, Repository repository, RefState state) {
+    }
+
+    /** One repository's local copy and its locks. */
+    static final class Entry {
+        final RepoName name;
+        final Path dir;
+        /** Held while the local copy is brought in step with the store. */
+        final ReentrantLock syncLock = new ReentrantLock();
+        /** Held for a whole push, so the packs a push adds locally are known to be its own. */
+        final ReentrantLock pushLock = new ReentrantLock();
+        volatile Repository repository;
+        volatile RefState state;
+        volatile String etag;
+
+        Entry(RepoName name, Path dir) {
+            this.name = name;
+            this.dir = dir;
+        }
+    }
+
+    /** Brings the local copy in step with the store and returns it; throws {@link RepoNotFoundException}. */
+    public CachedRepo open(RepoName name) throws IOException {
+        Entry entry = entries.computeIfAbsent(name, n -> new Entry(n, cacheDir.resolve(n.directory())));
+        entry.syncLock.lock();
+        try {
+            Conditional read = store.getIfChanged(StoreLayout.stateKey(name), entry.etag);
+            switch (read.kind()) {
+                case MISSING -> {
+                    forget(entry);
+                    throw new RepoNotFoundException(name);
+                }
+                case CHANGED -> mirror(entry, RefState.parse(read.value().data()), read.value().etag());
+                case UNCHANGED -> {
+                    // The local copy is current.
+                }
+            }
+            return new CachedRepo(name, entry.repository, entry.state);
+        } finally {
+            entry.syncLock.unlock();
+        }
+    }
+
+    /** Creates an empty repository in the store; throws {@link RepoExistsException} if it exists. */
+    public void create(RepoName name) throws IOException {
+        try {
+            store.putIfMatch(StoreLayout.stateKey(name), RefState.empty(defaultBranch).serialize(), null);
+        } catch (PreconditionFailedException e) {
+            throw new RepoExistsException(name);
+        }
+        LOG.infof("created repository %s", name);
+        publishServerInfo(name);
+    }
+
+    public boolean exists(RepoName name) throws IOException {
+        return store.exists(StoreLayout.stateKey(name));
+    }
+
+    /** Every repository in the store, sorted by name. */
+    public List<RepoName> list() throws IOException {
+        String suffix = ".git/" + StoreLayout.STATE_FILE;
+        List<RepoName> names = new ArrayList<>();
+        for (String key : store.list("")) {
+            if (key.endsWith(suffix)) {
+                try {
+                    names.add(RepoName.parse(key.substring(0, key.length() - suffix.length())));
+                } catch (InvalidRepoNameException e) {
+                    LOG.warnf("ignoring store folder with an invalid repository name: %s", key);
+                }
+            }
+        }
+        names.sort((a, b) -> a.value().compareTo(b.value()));
+        return names;
+    }
+
+    /** Work done while holding a repository's push lock. */
+    @FunctionalInterface
+    public interface PushBody<T> {
+        T run(PushSession session) throws IOException;
+    }
+
+    /**
+     * Runs a push: takes the repository's push lock in this instance, brings the
+     * local copy up to date, notes which packs it holds, and hands the body a
+     * {@link PushSession} whose {@code commit} publishes the result to the store.
+     * Pushes from other instances are ordered by the store's compare-and-swap.
+     */
+    public <T> T push(RepoName name, PushBody<T> body) throws IOException {
+        CachedRepo repo = open(name);
+        Entry entry = entries.get(name);
+        entry.pushLock.lock();
+        try {
+            repo = open(name);
+            return body.run(new PushSession(this, store, repo, localPacks(entry), defaultBranch));
+        } finally {
+            entry.pushLock.unlock();
+        }
+    }
+
+    /**
+     * Writes what {@code git update-server-info} writes ({@code objects/info/packs},
+     * then {@code info/refs}, and {@code HEAD}) from the newest state, so dumb-HTTP
+     * clients reading the store see a consistent repository. Repeats if a
+     * concurrent push moved the state meanwhile, so the last writer always
+     * leaves the files describing the newest state.
+     */
+    void publishServerInfo(RepoName name) throws IOException {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Entry entry = entries.computeIfAbsent(name, n -> new Entry(n, cacheDir.resolve(n.directory())));
+            CachedRepo repo = open(name);
+            // Packs before refs: a dumb reader must never see a ref without its pack.
+            store.put(StoreLayout.infoPacksKey(name), ServerInfo.infoPacks(repo.state()));
+            store.put(StoreLayout.infoRefsKey(name), ServerInfo.infoRefs(repo.repository(), repo.state()));
+            store.put(StoreLayout.headKey(name), ServerInfo.head(repo.state()));
+            if (store.getIfChanged(StoreLayout.stateKey(name), entry.etag).kind() == Conditional.Kind.UNCHANGED) {
+                return;
+            }
+        }
+        LOG.warnf("server info of %s may lag: the ref state kept changing", name);
+    }
+
+    /** The dumb-HTTP {@code info/refs} text of a repository as served now. */
+    public byte[] infoRefs(CachedRepo repo) throws IOException {
+        return ServerInfo.infoRefs(repo.repository(), repo.state());
+    }
+
+    /** Marks the local copy as stale so the next {@link #open} re-reads the store. */
+    void invalidate(RepoName name) {
+        Entry entry = entries.get(name);
+        if (entry != null) {
+            entry.etag = null;
+        }
+    }
+
+    /** Local pack names (without extension) whose index is complete. */
+    Set<String> localPacks(RepoName name) throws IOException {
+        return localPacks(entries.get(name));
+    }
+
+    private static Set<String> localPacks(Entry entry) throws IOException {
+        Path packDir = entry.dir.resolve("objects/pack");
+        Set<String> packs = new HashSet<>();
+        if (!Files.isDirectory(packDir)) {
+            return packs;
+        }
+        try (Stream<Path> files = Files.list(packDir)) {
+            files.map(p -> p.getFileName().toString())
+                    .filter(f -> f.startsWith("pack-") && f.endsWith(".pack"))
+                    .map(f -> f.substring(0, f.length() - ".pack".length()))
+                    .filter(p -> Files.isRegularFile(packDir.resolve(p + ".idx")))
+                    .forEach(packs::add);
+        }
+        return packs;
+    }
+
+    Path packFile(RepoName name, String pack, String ext) {
+        return entries.get(name).dir.resolve("objects/pack/" + pack + ext);
+    }
+
+    /** Makes the local copy equal {@code state}: packs first, then refs, then HEAD. */
+    private void mirror(Entry entry, RefState state, String etag) throws IOException {
+        Repository repo = openLocal(entry);
+        Path packDir = entry.dir.resolve("objects/pack");
+        Files.createDirectories(packDir);
+        int downloaded = 0;
+        for (String pack : state.packs()) {
+            if (!Files.isRegularFile(packDir.resolve(pack + ".pack"))) {
+                // The index first: JGit discovers packs by their .pack file.
+                store.download(StoreLayout.packKey(entry.name, pack, ".idx"), packDir.resolve(pack + ".idx"));
+                store.download(StoreLayout.packKey(entry.name, pack, ".pack"), packDir.resolve(pack + ".pack"));
+                downloaded++;
+            }
+        }
+        // JGit notices the new packs itself: a lookup that misses rescans the pack folder.
+        moveRefs(repo, state);
+        entry.state = state;
+        entry.etag = etag;
+        if (downloaded > 0) {
+            LOG.debugf("synced %s: %d new pack(s)", entry.name, downloaded);
+        }
+    }
+
+    private static void moveRefs(Repository repo, RefState state) throws IOException {
+        List<ReceiveCommand> commands = new ArrayList<>();
+        Map<String, ObjectId> wanted = state.refs();
+        for (Ref ref : repo.getRefDatabase().getRefsByPrefix(Constants.R_REFS)) {
+            if (!wanted.containsKey(ref.getName())) {
+                commands.add(new ReceiveCommand(ref.getObjectId(), ObjectId.zeroId(), ref.getName()));
+            }
+        }
+        wanted.forEach((name, id) -> {
+            try {
+                Ref local = repo.getRefDatabase().exactRef(name);
+                ObjectId old = local == null ? ObjectId.zeroId() : local.getObjectId();
+                if (!id.equals(old)) {
+                    commands.add(new ReceiveCommand(old, id, name));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        if (!commands.isEmpty()) {
+            BatchRefUpdate batch = repo.getRefDatabase().newBatchUpdate();
+            batch.setAllowNonFastForwards(true);
+            batch.setAtomic(true);
+            batch.addCommand(commands);
+            try (RevWalk walk = new RevWalk(repo)) {
+                batch.execute(walk, NullProgressMonitor.INSTANCE);
+            }
+            for (ReceiveCommand cmd : commands) {
+                if (cmd.getResult() != ReceiveCommand.Result.OK) {
+                    throw new IOException("cannot update cached ref " + cmd.getRefName() + ": " + cmd.getResult()
+                            + (cmd.getMessage() == null ? "" : " " + cmd.getMessage()));
+                }
+            }
+        }
+        Ref head = repo.exactRef(Constants.HEAD);
+        if (head == null || !head.isSymbolic() || !head.getTarget().getName().equals(state.head())) {
+            RefUpdate.Result result = repo.updateRef(Constants.HEAD).link(state.head());
+            if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED
+                    && result != RefUpdate.Result.NO_CHANGE) {
+                throw new IOException("cannot point cached HEAD at " + state.head() + ": " + result);
+            }
+        }
+    }
+
+    private static Repository openLocal(Entry entry) throws IOException {
+        if (entry.repository != null) {
+            return entry.repository;
+        }
+        Repository repo = new FileRepositoryBuilder().setGitDir(entry.dir.toFile()).setBare().build();
+        if (!Files.exists(entry.dir.resolve("config"))) {
+            repo.create(true);
+        }
+        StoredConfig config = repo.getConfig();
+        // The cache must hold exactly the store's packs: never repack or gc it.
+        config.setBoolean("receive", null, "autogc", false);
+        config.setInt("gc", null, "auto", 0);
+        // Refuse corrupt or malicious objects on receive.
+        config.setBoolean("transfer", null, "fsckObjects", true);
+        config.setBoolean("receive", null, "fsckObjects", true);
+        // Partial clone (--filter) and the lazy fetches that follow it.
+        config.setBoolean("uploadpack", null, "allowFilter", true);
+        config.setBoolean("uploadpack", null, "allowReachableSHA1InWant", true);
+        config.save();
+        entry.repository = repo;
+        return repo;
+    }
+
+    /** Drops a repository that left the store; requests still using its copy finish on it. */
+    private void forget(Entry entry) {
+        entries.remove(entry.name);
+    }
+
+    @PreDestroy
+    void close() {
+        entries.values().forEach(e -> {
+            if (e.repository != null) {
+                e.repository.close();
+            }
+        });
+    }
+}

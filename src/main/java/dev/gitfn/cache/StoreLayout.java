@@ -1,0 +1,35 @@
+package dev.gitfn.cache;
+
+/**
+ * Where a repository's files live in the store. The layout is a standard bare
+ * repository (packs only), so the store folder or bucket can be served as is
+ * to dumb-HTTP clients; the ref state is one extra file git ignores.
+ */
+final class StoreLayout {
+    /** The authoritative ref state, changed only by compare-and-swap. */
+    static final String STATE_FILE = "gitfn-state";
+
+    private StoreLayout() {
+    }
+
+    static String stateKey(RepoName name) {
+        return name.directory() + "/" + STATE_FILE;
+    }
+
+    static String headKey(RepoName name) {
+        return name.directory() + "/HEAD";
+    }
+
+    static String infoRefsKey(RepoName name) {
+        return name.directory() + "/info/refs";
+    }
+
+    static String infoPacksKey(RepoName name) {
+        return name.directory() + "/objects/info/packs";
+    }
+
+    /** {@code pack} is a content name such as {@code pack-<sha1>}, {@code ext} is {@code .pack} or {@code .idx}. */
+    static String packKey(RepoName name, String pack, String ext) {
+        return name.directory() + "/objects/pack/" + pack + ext;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.gitfn.http;
+
+import java.util.zip.ZipException;
+
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.jgit.errors.PackProtocolException;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import dev.gitfn.cache.InvalidRepoNameException;
+import dev.gitfn.cache.RepoExistsException;
+import dev.gitfn.cache.RepoNotFoundException;
+
+/**
+ * Typed failures to HTTP statuses, decided before a response starts; git prints
+ * the status (and for 404, "repository not found"). Failures after a response
+ * started reach the client inside the protocol, as ERR or side-band messages.
+ */
+public class GitHttpErrors {
+
+    @ServerExceptionMapper
+    public Response notFound(RepoNotFoundException e) {
+        return text(Response.Status.NOT_FOUND, "Repository not found");
+    }
+
+    @ServerExceptionMapper
+    public Response invalidName(InvalidRepoNameException e) {
+        return text(Response.Status.BAD_REQUEST, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response exists(RepoExistsException e) {
+        return text(Response.Status.CONFLICT, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unsupportedService(UnsupportedServiceException e) {
+        return text(Response.Status.FORBIDDEN, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unsupportedContentType(UnsupportedContentTypeException e) {
+        return text(Response.Status.UNSUPPORTED_MEDIA_TYPE, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unsupportedEncoding(UnsupportedContentEncodingException e) {
+        return text(Response.Status.UNSUPPORTED_MEDIA_TYPE, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response protocolError(PackProtocolException e) {
+        return text(Response.Status.BAD_REQUEST, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response badGzip(ZipException e) {
+        return text(Response.Status.BAD_REQUEST, "request body is not valid gzip: " + e.getMessage());
+    }
+
+    static Response text(Response.Status status, String message) {
+        return Response.status(status).type(MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
+                .entity(message + "\n").build();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.gitfn.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+
+import org.jboss.logging.Logger;
+
+import dev.gitfn.cache.RepoExistsException;
+import dev.gitfn.cache.RepoName;
+import dev.gitfn.cache.RepoNotFoundException;
+import dev.gitfn.cache.RepositoryCache;
+import dev.gitfn.cache.RepositoryCache.CachedRepo;
+import dev.gitfn.config.GitfnConfig;
+import dev.gitfn.protocol.GitService;
+import dev.gitfn.protocol.SmartProtocol;
+
+/**
+ * git's smart HTTP protocol (Documentation/gitprotocol-http): the
+ * {@code --advertise-refs} step as {@code GET <repo>/info/refs?service=...} and
+ * the {@code --stateless-rpc} steps as {@code POST <repo>/git-upload-pack} and
+ * {@code POST <repo>/git-receive-pack}. This class only maps HTTP to the
+ * protocol layer: names, status codes, media types, headers, bodies.
+ * Responses stream from worker threads; no pack is held in memory.
+ */
+@Path("/")
+public class GitSmartHttpResource {
+    private static final Logger LOG = Logger.getLogger(GitSmartHttpResource.class);
+    static final String GIT_PROTOCOL = "Git-Protocol";
+
+    private final RepositoryCache cache;
+    private final SmartProtocol protocol;
+    private final boolean createOnPush;
+
+    public GitSmartHttpResource(RepositoryCache cache, SmartProtocol protocol, GitfnConfig config) {
+        this.cache = cache;
+        this.protocol = protocol;
+        this.createOnPush = config.createOnPush();
+    }
+
+    @GET
+    @Path("{repo: .+}/info/refs")
+    public Response infoRefs(@PathParam("repo") String repoPath, @QueryParam("service") String serviceName,
+            @HeaderParam(GIT_PROTOCOL) String gitProtocol) throws IOException {
+        RepoName name = RepoName.parse(repoPath);
+        if (serviceName == null) {
+            // A dumb-protocol client: answer what update-server-info would have written.
+            CachedRepo repo = cache.open(name);
+            return noCache(Response.ok(cache.infoRefs(repo), "text/plain; charset=utf-8"));
+        }
+        GitService service = GitService.fromName(serviceName)
+                .orElseThrow(() -> new UnsupportedServiceException(serviceName));
+        CachedRepo repo = service == GitService.RECEIVE_PACK ? openForPush(name) : cache.open(name);
+        StreamingOutput body = out -> protocol.advertise(repo, service, gitProtocol, out);
+        return noCache(Response.ok(body, service.advertisementType()));
+    }
+
+    @POST
+    @Path("{repo: .+}/git-upload-pack")
+    public Response uploadPack(@PathParam("repo") String repoPath,
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding,
+            @HeaderParam(GIT_PROTOCOL) String gitProtocol, InputStream requestBody) throws IOException {
+        RepoName name = RepoName.parse(repoPath);
+        requireContentType(contentType, GitService.UPLOAD_PACK);
+        InputStream in = RequestBodies.decode(requestBody, contentEncoding);
+        CachedRepo repo = cache.open(name);
+        StreamingOutput body = out -> protocol.uploadPack(repo, gitProtocol, in, out);
+        return noCache(Response.ok(body, GitService.UPLOAD_PACK.resultType()));
+    }
+
+    @POST
+    @Path("{repo: .+}/git-receive-pack")
+    public Response receivePack(@PathParam("repo") String repoPath,
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding, InputStream requestBody)
+            throws IOException {
+        RepoName name = RepoName.parse(repoPath);
+        requireContentType(contentType, GitService.RECEIVE_PACK);
+        InputStream in = RequestBodies.decode(requestBody, contentEncoding);
+        openForPush(name);
+        StreamingOutput body = out -> protocol.receivePack(name, in, out);
+        return noCache(Response.ok(body, GitService.RECEIVE_PACK.resultType()));
+    }
+
+    /** Opens a repository for a push, creating it first when {@code gitfn.create-on-push} is on. */
+    private CachedRepo openForPush(RepoName name) throws IOException {
+        try {
+            return cache.open(name);
+        } catch (RepoNotFoundException e) {
+            if (!createOnPush) {
+                throw e;
+            }
+            try {
+                cache.create(name);
+            } catch (RepoExistsException raced) {
+                LOG.debugf("%s was created by a concurrent push", name);
+            }
+            return cache.open(name);
+        }
+    }
+
+    private static void requireContentType(String contentType, GitService service) {
+        if (contentType == null || !contentType.trim().equalsIgnoreCase(service.requestType())) {
+            throw new UnsupportedContentTypeException(service.requestType(), contentType);
+        }
+    }
+
+    /** The caching rule git's own http-backend sends with every smart response. */
+    private static Response noCache(Response.ResponseBuilder builder) {
+        return builder.header("Expires", "Fri, 01 Jan 1980 00:00:00 GMT")
+                .header("Pragma", "no-cache")
+                .header(HttpHeaders.CACHE_CONTROL, "no-cache, max-age=0, must-revalidate")
+                .build();
+    }
+}

@@ -1,0 +1,8 @@
+package dev.gitfn.http;
+
+/** A smart-protocol POST whose Content-Type is not the service's request type. */
+class UnsupportedContentTypeException extends RuntimeException {
+    UnsupportedContentTypeException(String expected, String actual) {
+        super("expected Content-Type " + expected + ", got " + Printable.of(actual));
+    }
+}

@@ -1,0 +1,77 @@
+package dev.gitfn.storage;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Durable object storage as gitfn needs it, and nothing more: small versioned
+ * blobs changed by compare-and-swap, large immutable blobs moved as files, and
+ * listing by prefix. It knows nothing of git; keys are slash-separated paths
+ * such as {@code team/app.git/objects/pack/pack-1234.pack}.
+ *
+ * <p>Every implementation keeps the invariants of ARCHITECTURE.md: a write is
+ * visible whole or not at all, and {@link #putIfMatch} is atomic across every
+ * process that shares the store.
+ */
+public interface BlobStore {
+
+    /** A small blob's content together with the version tag it was read at. */
+    record Versioned(byte[] data, String etag) {
+    }
+
+    /** Reads a small blob whole; empty when the key does not exist. */
+    Optional<Versioned> get(String key) throws IOException;
+
+    /**
+     * Conditional read: answers {@link Conditional#unchanged()} when the blob's
+     * version is still {@code knownEtag}, so a cache can revalidate cheaply.
+     */
+    Conditional getIfChanged(String key, String knownEtag) throws IOException;
+
+    /** Writes a small blob unconditionally (for derived files such as {@code info/refs}). */
+    void put(String key, byte[] data) throws IOException;
+
+    /**
+     * Compare-and-swap. Writes {@code data} only if the blob's current version is
+     * {@code expectedEtag}, or, when {@code expectedEtag} is null, only if the key
+     * does not exist yet.
+     *
+     * @return the new version tag
+     * @throws PreconditionFailedException when the blob changed (or exists) meanwhile
+     */
+    String putIfMatch(String key, byte[] data, String expectedEtag) throws IOException;
+
+    /** Uploads a file as an immutable blob; streamed, never held in memory. */
+    void upload(String key, Path source) throws IOException;
+
+    /** Downloads a blob into {@code target} (replaced atomically); streamed. */
+    void download(String key, Path target) throws IOException;
+
+    /** Whether a key exists. */
+    boolean exists(String key) throws IOException;
+
+    /** Every key that starts with {@code prefix}, in no particular order. */
+    List<String> list(String prefix) throws IOException;
+
+    /** Removes a key; removing a missing key is not an error. */
+    void delete(String key) throws IOException;
+
+    /** Result of {@link #getIfChanged}. */
+    record Conditional(Kind kind, Versioned value) {
+        public enum Kind { UNCHANGED, CHANGED, MISSING }
+
+        public static Conditional unchanged() {
+            return new Conditional(Kind.UNCHANGED, null);
+        }
+
+        public static Conditional missing() {
+            return new Conditional(Kind.MISSING, null);
+        }
+
+        public static Conditional changed(Versioned value) {
+            return new Conditional(Kind.CHANGED, value);
+        }
+    }
+}

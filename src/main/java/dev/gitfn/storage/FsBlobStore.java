@@ -1,0 +1,216 @@
+package dev.gitfn.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * The embedded store: a plain folder, laid out exactly like the keys, so that
+ * any static file server can publish it for dumb-HTTP clones.
+ *
+ * <p>Every write goes to a temporary file first and is renamed into place
+ * atomically, so a reader or a crash never sees half a file. Compare-and-swap
+ * holds a lock file (an OS lock, so it also excludes other processes sharing
+ * the folder) while it compares the version and renames. Versions are the
+ * SHA-256 of the content. gitfn's own bookkeeping lives under {@code .gitfn/},
+ * which no key can name.
+ */
+public final class FsBlobStore implements BlobStore {
+    private static final String INTERNAL_DIR = ".gitfn";
+
+    private final Path root;
+    private final Path tmpDir;
+    private final Path lockDir;
+    /** OS file locks are per process; this excludes threads of this process too. */
+    private final ConcurrentHashMap<String, ReentrantLock> localLocks = new ConcurrentHashMap<>();
+
+    public FsBlobStore(Path root) {
+        try {
+            this.root = Files.createDirectories(root.toAbsolutePath().normalize());
+            this.tmpDir = Files.createDirectories(this.root.resolve(INTERNAL_DIR).resolve("tmp"));
+            this.lockDir = Files.createDirectories(this.root.resolve(INTERNAL_DIR).resolve("locks"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create store folder " + root, e);
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    private Path pathOf(String key) {
+        return root.resolve(StoreKeys.check(key));
+    }
+
+    @Override
+    public Optional<Versioned> get(String key) throws IOException {
+        try {
+            byte[] data = Files.readAllBytes(pathOf(key));
+            return Optional.of(new Versioned(data, etagOf(data)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Conditional getIfChanged(String key, String knownEtag) throws IOException {
+        Optional<Versioned> current = get(key);
+        if (current.isEmpty()) {
+            return Conditional.missing();
+        }
+        if (current.get().etag().equals(knownEtag)) {
+            return Conditional.unchanged();
+        }
+        return Conditional.changed(current.get());
+    }
+
+    @Override
+    public void put(String key, byte[] data) throws IOException {
+        Path tmp = writeTemp(data);
+        moveIntoPlace(tmp, pathOf(key));
+    }
+
+    @Override
+    public String putIfMatch(String key, byte[] data, String expectedEtag) throws IOException {
+        Path target = pathOf(key);
+        ReentrantLock local = localLocks.computeIfAbsent(key, k -> new ReentrantLock());
+        local.lock();
+        try (FileChannel lockFile = FileChannel.open(lockDir.resolve(etagOf(key.getBytes()) + ".lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock ignored = lockFile.lock()) {
+            Optional<Versioned> current = get(key);
+            boolean matches = expectedEtag == null
+                    ? current.isEmpty()
+                    : current.isPresent() && current.get().etag().equals(expectedEtag);
+            if (!matches) {
+                throw new PreconditionFailedException(key);
+            }
+            Path tmp = writeTemp(data);
+            moveIntoPlace(tmp, target);
+            fsyncDirectory(target.getParent());
+            return etagOf(data);
+        } finally {
+            local.unlock();
+        }
+    }
+
+    @Override
+    public void upload(String key, Path source) throws IOException {
+        Path target = pathOf(key);
+        Path tmp = tempFile();
+        try {
+            Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            moveIntoPlace(tmp, target);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public void download(String key, Path target) throws IOException {
+        Path source = pathOf(key);
+        Path tmp = target.resolveSibling(".download-" + UUID.randomUUID());
+        try (InputStream in = Files.newInputStream(source)) {
+            Files.copy(in, tmp);
+            moveIntoPlace(tmp, target);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(key);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public boolean exists(String key) {
+        return Files.isRegularFile(pathOf(key));
+    }
+
+    @Override
+    public List<String> list(String prefix) throws IOException {
+        List<String> keys = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            files.filter(Files::isRegularFile).forEach(p -> {
+                String key = root.relativize(p).toString().replace('\\', '/');
+                if (!key.startsWith(INTERNAL_DIR + "/") && key.startsWith(prefix)) {
+                    keys.add(key);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            // A file vanished during the walk (a concurrent delete): list again.
+            if (e.getCause() instanceof NoSuchFileException) {
+                return list(prefix);
+            }
+            throw e.getCause();
+        }
+        return keys;
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        Files.deleteIfExists(pathOf(key));
+    }
+
+    private Path tempFile() {
+        return tmpDir.resolve(UUID.randomUUID().toString());
+    }
+
+    private Path writeTemp(byte[] data) throws IOException {
+        Path tmp = tempFile();
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.wrap(data);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        return tmp;
+    }
+
+    private static void moveIntoPlace(Path tmp, Path target) throws IOException {
+        Files.createDirectories(target.getParent());
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("store folder must be on one file system that supports atomic rename", e);
+        }
+    }
+
+    /** Makes a rename durable (POSIX needs the directory synced too); best effort elsewhere. */
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException ignored) {
+            // Not every platform can open a directory; the rename itself is still atomic.
+        }
+    }
+
+    static String etagOf(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.eclipse.jgit.lib.Constants;
@@ -86,6 +87,7 @@ public final class PushSession {
                     cmd.setResult(Result.REJECTED_NONFASTFORWARD);
                 }
             }
+            rejectFolderConflicts(base, ReceiveCommand.filter(commands, Result.NOT_ATTEMPTED));
             if (atomic && commands.stream().anyMatch(c -> c.getResult() != Result.NOT_ATTEMPTED)) {
                 ReceiveCommand.abort(commands);
                 return;
@@ -114,6 +116,34 @@ public final class PushSession {
             // The push is durable: the ref state is the truth, and the next push rewrites these files.
             LOG.errorf(e, "push to %s accepted, but writing info/refs failed", name);
             cache.invalidate(name);
+        }
+    }
+
+    /**
+     * Refs are paths: {@code refs/heads/a} and {@code refs/heads/a/b} cannot both
+     * exist. git refuses such a create ("cannot lock ref"); so does this.
+     */
+    private static void rejectFolderConflicts(RefState base, List<ReceiveCommand> pending) {
+        Set<String> after = new TreeSet<>(base.refs().keySet());
+        updatesOf(pending).forEach((ref, id) -> {
+            if (id == null) {
+                after.remove(ref);
+            } else {
+                after.add(ref);
+            }
+        });
+        for (ReceiveCommand cmd : pending) {
+            if (cmd.getType() != ReceiveCommand.Type.CREATE) {
+                continue;
+            }
+            String ref = cmd.getRefName();
+            for (String other : after) {
+                if (other.startsWith(ref + "/") || ref.startsWith(other + "/")) {
+                    cmd.setResult(Result.REJECTED_OTHER_REASON,
+                            "cannot lock ref '" + ref + "': '" + other + "' exists");
+                    break;
+                }
+            }
         }
     }
 

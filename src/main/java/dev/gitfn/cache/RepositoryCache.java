@@ -305,9 +305,10 @@ public class RepositoryCache {
         // Refuse corrupt or malicious objects on receive.
         config.setBoolean("transfer", null, "fsckObjects", true);
         config.setBoolean("receive", null, "fsckObjects", true);
-        // Partial clone (--filter) and the lazy fetches that follow it.
+        // Partial clone (--filter) and the lazy fetches of single blobs that follow it;
+        // git's own v2 upload-pack accepts any object id the same way.
         config.setBoolean("uploadpack", null, "allowFilter", true);
-        config.setBoolean("uploadpack", null, "allowReachableSHA1InWant", true);
+        config.setBoolean("uploadpack", null, "allowAnySHA1InWant", true);
         config.save();
         entry.repository = repo;
         return repo;

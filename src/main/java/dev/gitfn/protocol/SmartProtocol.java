@@ -1,5 +1,6 @@
 package dev.gitfn.protocol;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -7,10 +8,15 @@ import java.util.Arrays;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.jgit.errors.PackProtocolException;
+import org.eclipse.jgit.errors.UnpackException;
+import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.PacketLineOut;
 import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
 import org.eclipse.jgit.transport.ReceivePack;
 import org.eclipse.jgit.transport.UploadPack;
+
+import org.jboss.logging.Logger;
 
 import dev.gitfn.cache.RepoName;
 import dev.gitfn.cache.RepositoryCache;
@@ -24,6 +30,7 @@ import dev.gitfn.cache.RepositoryCache.CachedRepo;
  */
 @ApplicationScoped
 public class SmartProtocol {
+    private static final Logger LOG = Logger.getLogger(SmartProtocol.class);
     private final RepositoryCache cache;
 
     public SmartProtocol(RepositoryCache cache) {
@@ -38,8 +45,8 @@ public class SmartProtocol {
     public void advertise(CachedRepo repo, GitService service, String gitProtocol, OutputStream out)
             throws IOException {
         PacketLineOut pckOut = new PacketLineOut(out);
-        PacketLineOutRefAdvertiser adv = new PacketLineOutRefAdvertiser(pckOut);
         if (service == GitService.UPLOAD_PACK) {
+            PacketLineOutRefAdvertiser adv = new UploadPackV0Advertiser(pckOut);
             UploadPack up = newUploadPack(repo, gitProtocol);
             try {
                 up.sendAdvertisedRefs(adv, service.serviceName());
@@ -52,7 +59,7 @@ public class SmartProtocol {
             ReceivePack rp = new ReceivePack(repo.repository());
             rp.setBiDirectionalPipe(false);
             rp.setAllowPushOptions(true);
-            rp.sendAdvertisedRefs(adv);
+            rp.sendAdvertisedRefs(new PacketLineOutRefAdvertiser(pckOut));
         }
         out.flush();
     }
@@ -60,19 +67,82 @@ public class SmartProtocol {
     /** Serves one fetch request: negotiation and, when the client is ready, the pack. */
     public void uploadPack(CachedRepo repo, String gitProtocol, InputStream in, OutputStream out)
             throws IOException {
+        TrackingOutputStream tracked = new TrackingOutputStream(out);
+        RequestHead request = new RequestHead(in);
         try (UploadPack up = newUploadPack(repo, gitProtocol)) {
-            up.uploadWithExceptionPropagation(in, out, null);
+            up.uploadWithExceptionPropagation(request, tracked, null);
+        } catch (EOFException e) {
+            // In stateless v0 a client asking for deepen-since/deepen-not sends no "done":
+            // it reads the shallow list just written and asks again. JGit expects that
+            // only for --depth, so finish the answer here as it does for --depth.
+            if (!tracked.written() || !(request.contains("deepen-since ") || request.contains("deepen-not "))) {
+                LOG.errorf(e, "upload-pack of %s failed", repo.name());
+                throw e;
+            }
+        } catch (PackProtocolException | UnsupportedOperationException e) {
+            refuse(tracked, e);
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf(e, "upload-pack of %s failed", repo.name());
+            throw e;
         }
     }
 
     /** Receives one push: commands, pack, checks, then the store commit; writes git's status report. */
     public void receivePack(RepoName name, InputStream in, OutputStream out) throws IOException {
+        TrackingOutputStream tracked = new TrackingOutputStream(out);
         cache.push(name, session -> {
             StoreReceivePack rp = new StoreReceivePack(session);
             rp.setBiDirectionalPipe(false);
-            rp.receiveWithExceptionPropagation(in, out, null);
+            try {
+                rp.receiveWithExceptionPropagation(in, tracked, null);
+            } catch (UnpackException e) {
+                // A bad pack (truncated, corrupt, refused by fsck): JGit already told the
+                // client "unpack error ..." in the status report, and nothing was committed.
+                LOG.infof("push to %s refused: %s", name, e.getCause() == null ? e : e.getCause().getMessage());
+            } catch (PackProtocolException e) {
+                refuse(tracked, e);
+            }
             return null;
         });
+    }
+
+    /**
+     * A request git's protocol cannot serve. If the answer has not started, it
+     * becomes an {@code ERR} packet, which git prints as "remote error: ..." and
+     * exits non-zero; once it has started, JGit has already reported the error
+     * in-band and the exception only ends the response.
+     */
+    private static void refuse(TrackingOutputStream out, Exception e) throws IOException {
+        if (out.written()) {
+            throw e instanceof IOException io ? io : new IOException(e);
+        }
+        String reason = e instanceof UnsupportedOperationException
+                ? "request uses a capability this server does not support (such as fetch --deepen); use --depth"
+                : e.getMessage();
+        new PacketLineOut(out).writeString("ERR " + reason + "\n");
+        out.flush();
+    }
+
+    /**
+     * JGit's v0 request parser understands {@code deepen-since} and {@code deepen-not}
+     * (what {@code --shallow-since} and {@code --shallow-exclude} send) but its v0
+     * advertisement leaves them out; this adds them so v0 clients may use them.
+     */
+    private static final class UploadPackV0Advertiser extends PacketLineOutRefAdvertiser {
+        /** Capability names from git's protocol-capabilities documentation. */
+        private static final String DEEPEN_SINCE = "deepen-since";
+        private static final String DEEPEN_NOT = "deepen-not";
+
+        UploadPackV0Advertiser(PacketLineOut out) {
+            super(out);
+        }
+
+        @Override
+        public void init(Repository repository) {
+            super.init(repository);
+            advertiseCapability(DEEPEN_SINCE);
+            advertiseCapability(DEEPEN_NOT);
+        }
     }
 
     private static UploadPack newUploadPack(CachedRepo repo, String gitProtocol) {

@@ -8,7 +8,6 @@ import java.util.Arrays;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.eclipse.jgit.errors.PackProtocolException;
 import org.eclipse.jgit.errors.UnpackException;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.PacketLineOut;
@@ -69,28 +68,29 @@ public class SmartProtocol {
             throws IOException {
         TrackingOutputStream tracked = new TrackingOutputStream(out);
         RequestHead request = new RequestHead(in);
-        try (UploadPack up = newUploadPack(repo, gitProtocol)) {
-            up.uploadWithExceptionPropagation(request, tracked, null);
-        } catch (EOFException e) {
-            // In stateless v0 a client asking for deepen-since/deepen-not sends no "done":
-            // it reads the shallow list just written and asks again. JGit expects that
-            // only for --depth, so finish the answer here as it does for --depth.
-            if (!tracked.written() || !(request.contains("deepen-since ") || request.contains("deepen-not "))) {
-                LOG.errorf(e, "upload-pack of %s failed", repo.name());
-                throw e;
+        reportingErrors("upload-pack", repo.name(), tracked, () -> {
+            try (UploadPack up = newUploadPack(repo, gitProtocol)) {
+                up.uploadWithExceptionPropagation(request, tracked, null);
+            } catch (EOFException e) {
+                // In stateless v0 a client asking for deepen-since/deepen-not sends no "done":
+                // it reads the shallow list just written and asks again. JGit expects that
+                // only for --depth, so finish the answer here as it does for --depth.
+                if (!tracked.written() || !(request.contains("deepen-since ") || request.contains("deepen-not "))) {
+                    throw e;
+                }
             }
-        } catch (PackProtocolException | UnsupportedOperationException e) {
-            refuse(tracked, e);
-        } catch (IOException | RuntimeException e) {
-            LOG.errorf(e, "upload-pack of %s failed", repo.name());
-            throw e;
-        }
+            if (!tracked.written()) {
+                // JGit takes a request that ends before its first line for a client that
+                // left; over HTTP it is an empty or truncated body, and git deserves a word.
+                throw new EOFException("empty or truncated request: no complete want line");
+            }
+        });
     }
 
     /** Receives one push: commands, pack, checks, then the store commit; writes git's status report. */
     public void receivePack(RepoName name, InputStream in, OutputStream out) throws IOException {
         TrackingOutputStream tracked = new TrackingOutputStream(out);
-        cache.push(name, session -> {
+        reportingErrors("receive-pack", name, tracked, () -> cache.push(name, session -> {
             StoreReceivePack rp = new StoreReceivePack(session);
             rp.setBiDirectionalPipe(false);
             try {
@@ -99,28 +99,46 @@ public class SmartProtocol {
                 // A bad pack (truncated, corrupt, refused by fsck): JGit already told the
                 // client "unpack error ..." in the status report, and nothing was committed.
                 LOG.infof("push to %s refused: %s", name, e.getCause() == null ? e : e.getCause().getMessage());
-            } catch (PackProtocolException e) {
-                refuse(tracked, e);
             }
             return null;
-        });
+        }));
+    }
+
+    /** A blocking protocol exchange. */
+    @FunctionalInterface
+    private interface Exchange {
+        void run() throws IOException;
     }
 
     /**
-     * A request git's protocol cannot serve. If the answer has not started, it
-     * becomes an {@code ERR} packet, which git prints as "remote error: ..." and
-     * exits non-zero; once it has started, JGit has already reported the error
-     * in-band and the exception only ends the response.
+     * Runs an exchange so that every failure reaches git in a form it prints. Before
+     * the answer has started, the failure becomes an {@code ERR} packet, which git
+     * shows as "remote error: ..." (as git's own http-backend does). After it has
+     * started, JGit has already reported in-band and the exception only ends the
+     * response.
      */
-    private static void refuse(TrackingOutputStream out, Exception e) throws IOException {
-        if (out.written()) {
-            throw e instanceof IOException io ? io : new IOException(e);
+    private static void reportingErrors(String service, RepoName name, TrackingOutputStream out, Exchange exchange)
+            throws IOException {
+        try {
+            exchange.run();
+        } catch (IOException | RuntimeException e) {
+            if (out.written()) {
+                LOG.warnf(e, "%s of %s failed after its answer started", service, name);
+                throw e;
+            }
+            String reason;
+            if (e instanceof UnsupportedOperationException) {
+                reason = "the request uses a capability this server does not support (fetch --deepen: use --depth)";
+            } else if (e instanceof IOException) {
+                reason = e.getMessage(); // JGit's words about the request: bad pkt-line, bad want, ...
+            } else {
+                LOG.errorf(e, "%s of %s failed", service, name);
+                reason = "internal server error";
+            }
+            LOG.infof("%s of %s refused: %s", service, name, reason);
+            new PacketLineOut(out).writeString("ERR " + reason + "\n");
+            out.flush();
         }
-        String reason = e instanceof UnsupportedOperationException
-                ? "request uses a capability this server does not support (such as fetch --deepen); use --depth"
-                : e.getMessage();
-        new PacketLineOut(out).writeString("ERR " + reason + "\n");
-        out.flush();
     }
 
     /**

@@ -1,0 +1,204 @@
+package dev.gitfn.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.gitfn.support.Git;
+import dev.gitfn.support.Http;
+import dev.gitfn.support.TestDirs;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Hostile and broken requests: each gets a clear 4xx or a git ERR packet, the
+ * repository does not change, and the server goes on serving.
+ */
+@QuarkusTest
+class BadInputTest {
+    private static final String UPLOAD_REQUEST = "application/x-git-upload-pack-request";
+    private static final String RECEIVE_REQUEST = "application/x-git-receive-pack-request";
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private Path work;
+    private Git git;
+    private String url;
+    private Path src;
+    private String refsBefore;
+
+    @BeforeEach
+    void setUp() {
+        work = TestDirs.fresh("bad-input");
+        git = new Git(work.resolve("home"));
+        String name = TestDirs.repoName("hostile/target-" + System.nanoTime());
+        assertEquals(201, Http.createRepo(URI.create(base.toString()), name));
+        url = base + name + ".git";
+        src = git.newRepo(work.resolve("src"), 3);
+        git.ok(src, "push", url, "main");
+        refsBefore = git.lsRemote(src, url);
+    }
+
+    /** The repository is as it was, and fetch still works. */
+    private void assertUnchangedAndServing() {
+        assertEquals(refsBefore, git.lsRemote(src, url));
+        Path clone = work.resolve("after-" + System.nanoTime());
+        git.ok(work, "clone", "-q", url, clone.toString());
+        git.ok(clone, "fsck", "--strict");
+    }
+
+    private HttpResponse<String> post(String service, String contentType, byte[] body) {
+        return Http.send("POST", URI.create(url + "/" + service), Map.of("Content-Type", contentType), body);
+    }
+
+    private static byte[] pkt(String line) {
+        return String.format("%04x%s", line.length() + 4, line).getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            b.writeBytes(p);
+        }
+        return b.toByteArray();
+    }
+
+    private static final byte[] FLUSH = "0000".getBytes(StandardCharsets.US_ASCII);
+
+    /** A git ERR packet in a 200 answer (what git's http-backend sends), or a 4xx. */
+    private static void assertRefused(HttpResponse<String> response, String expectedText) {
+        boolean errPacket = response.statusCode() == 200 && response.body().contains("ERR ");
+        boolean clientError = response.statusCode() >= 400 && response.statusCode() < 500;
+        assertTrue(errPacket || clientError, response.statusCode() + " " + response.body());
+        assertTrue(response.body().contains(expectedText), response.body());
+    }
+
+    @Test
+    void malformedPktLineHeader() {
+        assertRefused(post("git-upload-pack", UPLOAD_REQUEST, "zzzzgarbage".getBytes()), "Invalid packet line header");
+        assertRefused(post("git-receive-pack", RECEIVE_REQUEST, "zzzzgarbage".getBytes()),
+                "Invalid packet line header");
+        assertUnchangedAndServing();
+    }
+
+    @Test
+    void lyingPktLineLength() {
+        byte[] body = concat("ffff".getBytes(), "want short".getBytes());
+        assertRefused(post("git-upload-pack", UPLOAD_REQUEST, body), "ERR");
+        assertUnchangedAndServing();
+    }
+
+    @Test
+    void emptyAndTruncatedRequests() {
+        assertRefused(post("git-upload-pack", UPLOAD_REQUEST, new byte[0]), "ERR");
+        assertRefused(post("git-upload-pack", UPLOAD_REQUEST, "0032want 12".getBytes()), "ERR");
+        assertUnchangedAndServing();
+    }
+
+    @Test
+    void bogusWant() {
+        byte[] body = concat(pkt("want 1234567890123456789012345678901234567890\n"), FLUSH, pkt("done\n"));
+        assertRefused(post("git-upload-pack", UPLOAD_REQUEST, body), "not valid");
+        assertUnchangedAndServing();
+    }
+
+    @Test
+    void truncatedPackIsRefusedAndNothingChanges() throws Exception {
+        String old = git.revParse(src, "HEAD");
+        git.commit(src, 2, "unpushed");
+        String next = git.revParse(src, "HEAD");
+        String packHash = git.runWithInput(src, Map.of(), (next + "\n^" + old + "\n").getBytes(), "pack-objects",
+                "--revs", work.resolve("pk").toString()).ok().trimmed();
+        byte[] pack = Files.readAllBytes(work.resolve("pk-" + packHash + ".pack"));
+        byte[] commands = pkt(old + " " + next + " refs/heads/main\0report-status side-band-64k\n");
+
+        HttpResponse<String> truncated = post("git-receive-pack", RECEIVE_REQUEST,
+                concat(commands, FLUSH, Arrays.copyOf(pack, pack.length / 2)));
+        assertEquals(200, truncated.statusCode());
+        assertTrue(truncated.body().contains("unpack "), truncated.body());
+        assertTrue(!truncated.body().contains("unpack ok"), truncated.body());
+
+        // The same pack with its last bytes flipped: the checksum no longer matches.
+        byte[] corrupt = pack.clone();
+        corrupt[corrupt.length - 1] ^= 0x55;
+        HttpResponse<String> damaged = post("git-receive-pack", RECEIVE_REQUEST, concat(commands, FLUSH, corrupt));
+        assertTrue(damaged.body().contains("unpack ") && !damaged.body().contains("unpack ok"), damaged.body());
+
+        assertUnchangedAndServing();
+        // And the intact pack is accepted, so the refusals above were about the damage.
+        HttpResponse<String> whole = post("git-receive-pack", RECEIVE_REQUEST, concat(commands, FLUSH, pack));
+        assertTrue(whole.body().contains("unpack ok"), whole.body());
+        assertTrue(git.lsRemote(src, url).contains(next + "\trefs/heads/main"));
+    }
+
+    @Test
+    void unknownServiceIsForbidden() {
+        HttpResponse<String> r = Http.get(URI.create(url + "/info/refs?service=git-upload-archive"));
+        assertEquals(403, r.statusCode());
+        assertTrue(r.body().contains("unsupported service"), r.body());
+        assertUnchangedAndServing();
+    }
+
+    @Test
+    void wrongContentTypeAndEncoding() {
+        HttpResponse<String> type = post("git-upload-pack", "text/plain", "0000".getBytes());
+        assertEquals(415, type.statusCode());
+        HttpResponse<String> encoding = Http.send("POST", URI.create(url + "/git-upload-pack"),
+                Map.of("Content-Type", UPLOAD_REQUEST, "Content-Encoding", "br"), "0000".getBytes());
+        assertEquals(415, encoding.statusCode());
+        HttpResponse<String> notGzip = Http.send("POST", URI.create(url + "/git-upload-pack"),
+                Map.of("Content-Type", UPLOAD_REQUEST, "Content-Encoding", "gzip"), "plain text".getBytes());
+        assertEquals(400, notGzip.statusCode());
+        assertTrue(notGzip.body().contains("gzip"), notGzip.body());
+        assertUnchangedAndServing();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "a/%2e%2e/b.git", "%2e%2e/%2e%2e/etc.git", "%2Fetc/passwd.git", "team/a%01b.git",
+            ".hidden/x.git", "team/.git", "team/a%5Cb.git", "C:/x.git", "team/x.lock.git", "a%00b.git",
+            "api/x.git" })
+    void hostileRepositoryPathsCreateNothing(String path) throws Exception {
+        List<String> before = storeKeys();
+        for (String service : List.of("git-upload-pack", "git-receive-pack")) {
+            int status = Http.get(URI.create(base + path + "/info/refs?service=" + service)).statusCode();
+            assertTrue(status == 400 || status == 404, path + " answered " + status);
+        }
+        assertEquals(before, storeKeys());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "../x", "/abs", "a/../b", "a\\\\b", "a\\u0001b", ".git", "api/x", "a//b", "x.lock", "" })
+    void hostileNamesAreRefusedByTheApi(String name) throws Exception {
+        List<String> before = storeKeys();
+        HttpResponse<String> r = Http.send("POST", URI.create(base + "api/repos"),
+                Map.of("Content-Type", "application/json"), ("{\"name\":\"" + name + "\"}").getBytes());
+        assertEquals(400, r.statusCode(), name + ": " + r.body());
+        assertEquals(before, storeKeys());
+    }
+
+    /** Every file in the test store, to prove a request wrote nothing. */
+    private static List<String> storeKeys() throws Exception {
+        Path root = Path.of("target/test-data/store");
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).map(Path::toString).filter(p -> !p.contains("/.gitfn/"))
+                    .sorted().toList();
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.gitfn.support;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * gitfn as it is deployed: the packaged application in its own JVM, on its own
+ * port, configured only by environment variables.
+ */
+public final class ServerProcess implements AutoCloseable {
+    private final Process process;
+    private final int port;
+
+    public ServerProcess(Path log, Map<String, String> env, String... jvmArgs) throws IOException {
+        String jar = System.getProperty("gitfn.app.jar", "target/quarkus-app/quarkus-run.jar");
+        this.port = freePort();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(jvmArgs));
+        command.addAll(List.of("-jar", jar));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        process = pb.start();
+        awaitReady(log);
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port + "/";
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    private void awaitReady(Path log) throws IOException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IOException("gitfn exited with " + process.exitValue() + "; see " + log);
+            }
+            try {
+                if (Http.get(URI.create(url() + "api/repos")).statusCode() == 200) {
+                    return;
+                }
+            } catch (IllegalStateException notYet) {
+                // connection refused while starting
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+        close();
+        throw new IOException("gitfn did not start within 60 s; see " + log);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(java.util.concurrent.TimeUnit.SECONDS.toMillis(10),
+                    java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}

@@ -1,6 +1,9 @@
 package dev.gitfn.config;
 
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -12,7 +15,7 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "gitfn")
 public interface GitfnConfig {
 
-    /** Which store holds the repositories: {@code fs} (a local folder). */
+    /** Which store holds the repositories: {@code fs} (a local folder) or {@code s3}. */
     @WithDefault("fs")
     String storage();
 
@@ -28,10 +31,40 @@ public interface GitfnConfig {
 
     Cache cache();
 
+    S3 s3();
+
     interface Fs {
         /** Folder of the embedded store; any static web server can publish it for dumb-HTTP clones. */
         @WithDefault("data/store")
         Path root();
+    }
+
+    interface S3 {
+        /** Bucket that holds the repositories (required with {@code gitfn.storage=s3}). */
+        Optional<String> bucket();
+
+        /** Key prefix inside the bucket, e.g. {@code git}; empty for the bucket's root. */
+        @WithDefault("")
+        String prefix();
+
+        /** Endpoint of an S3-compatible server, e.g. {@code http://127.0.0.1:9000}; empty for AWS. */
+        Optional<URI> endpoint();
+
+        /** Region to sign requests for. */
+        @WithDefault("us-east-1")
+        String region();
+
+        /** Address buckets as {@code endpoint/bucket/key} (most S3-compatible servers) rather than by host name. */
+        @WithDefault("false")
+        boolean pathStyle();
+
+        /** Attempts per S3 request, counting the first; retries back off exponentially. */
+        @WithDefault("4")
+        int maxAttempts();
+
+        /** Time one attempt of one S3 request may take before it is abandoned and retried. */
+        @WithDefault("120s")
+        Duration attemptTimeout();
     }
 
     interface Cache {

@@ -1,0 +1,194 @@
+package dev.gitfn.storage;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * The store in S3 or any S3-compatible server. Keys map one to one onto object
+ * keys under an optional prefix, so the bucket is a set of bare repositories
+ * that a static endpoint or CDN can serve to dumb-HTTP clients.
+ *
+ * <p>Compare-and-swap is S3's conditional write: {@code If-None-Match: *} to
+ * create, {@code If-Match: <etag>} to replace. A lost race answers 412 (AWS),
+ * 409 ConditionalRequestConflict (AWS, concurrent conditional writes) or, on
+ * Ceph RGW, sometimes 500; all three become {@link PreconditionFailedException},
+ * which makes the caller re-read and decide again. ETags are sent unquoted:
+ * RGW matches only that form, and AWS, S3Proxy and S3Mock accept it.
+ */
+public final class S3BlobStore implements BlobStore, AutoCloseable {
+    private final S3AsyncClient s3;
+    private final String bucket;
+    private final String prefix;
+
+    /** {@code prefix} is prepended to every key ("" for none; a trailing slash is added). */
+    public S3BlobStore(S3AsyncClient s3, String bucket, String prefix) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        String p = prefix == null ? "" : prefix.replaceAll("^/+|/+$", "");
+        this.prefix = p.isEmpty() ? "" : StoreKeys.check(p) + "/";
+    }
+
+    private String objectKey(String key) {
+        return prefix + StoreKeys.check(key);
+    }
+
+    @Override
+    public Optional<Versioned> get(String key) throws IOException {
+        try {
+            ResponseBytes<GetObjectResponse> r = await(s3.getObject(b -> b.bucket(bucket).key(objectKey(key)),
+                    AsyncResponseTransformer.toBytes()));
+            return Optional.of(new Versioned(r.asByteArray(), unquote(r.response().eTag())));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Conditional getIfChanged(String key, String knownEtag) throws IOException {
+        try {
+            ResponseBytes<GetObjectResponse> r = await(s3.getObject(b -> {
+                b.bucket(bucket).key(objectKey(key));
+                if (knownEtag != null) {
+                    b.ifNoneMatch(quote(knownEtag));
+                }
+            }, AsyncResponseTransformer.toBytes()));
+            return Conditional.changed(new Versioned(r.asByteArray(), unquote(r.response().eTag())));
+        } catch (NoSuchKeyException e) {
+            return Conditional.missing();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 304) {
+                return Conditional.unchanged();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void put(String key, byte[] data) throws IOException {
+        await(s3.putObject(b -> b.bucket(bucket).key(objectKey(key)), AsyncRequestBody.fromBytes(data)));
+    }
+
+    @Override
+    public String putIfMatch(String key, byte[] data, String expectedEtag) throws IOException {
+        PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(bucket).key(objectKey(key));
+        if (expectedEtag == null) {
+            request.ifNoneMatch("*");
+        } else {
+            request.ifMatch(unquote(expectedEtag));
+        }
+        try {
+            return unquote(await(s3.putObject(request.build(), AsyncRequestBody.fromBytes(data))).eTag());
+        } catch (S3Exception e) {
+            int status = e.statusCode();
+            if (status == 412 || status == 409 || status >= 500 || (status == 404 && expectedEtag != null)) {
+                throw new PreconditionFailedException(key);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void upload(String key, Path source) throws IOException {
+        // The client is built with multipart on: large packs go up in parts, streamed from disk.
+        await(s3.putObject(b -> b.bucket(bucket).key(objectKey(key)), AsyncRequestBody.fromFile(source)));
+    }
+
+    @Override
+    public void download(String key, Path target) throws IOException {
+        Path tmp = target.resolveSibling(".download-" + UUID.randomUUID());
+        try {
+            await(s3.getObject(b -> b.bucket(bucket).key(objectKey(key)), AsyncResponseTransformer.toFile(tmp)));
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (NoSuchKeyException e) {
+            throw new java.nio.file.NoSuchFileException(key);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public boolean exists(String key) throws IOException {
+        try {
+            await(s3.headObject(b -> b.bucket(bucket).key(objectKey(key))));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public List<String> list(String keyPrefix) throws IOException {
+        List<String> keys = new ArrayList<>();
+        ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix + keyPrefix).build();
+        await(s3.listObjectsV2Paginator(request).subscribe(page -> page.contents()
+                .forEach(o -> keys.add(o.key().substring(prefix.length())))));
+        return keys;
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        await(s3.deleteObject(b -> b.bucket(bucket).key(objectKey(key))));
+    }
+
+    /**
+     * Waits for an S3 call. S3 errors are rethrown as they are (the SDK has
+     * already retried throttling and 5xx with backoff); transport failures and
+     * timeouts become {@link IOException}.
+     */
+    private static <T> T await(CompletableFuture<T> future) throws IOException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted waiting for S3");
+        } catch (ExecutionException | CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof S3Exception s3e) {
+                throw s3e;
+            }
+            throw new IOException("S3 request failed: " + cause.getMessage(), cause);
+        }
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+
+    private static String quote(String etag) {
+        return "\"" + etag + "\"";
+    }
+
+    private static String unquote(String etag) {
+        if (etag != null && etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")) {
+            return etag.substring(1, etag.length() - 1);
+        }
+        return etag;
+    }
+}

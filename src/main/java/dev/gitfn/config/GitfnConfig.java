@@ -43,9 +43,8 @@ public interface GitfnConfig {
         /** Bucket that holds the repositories (required with {@code gitfn.storage=s3}). */
         Optional<String> bucket();
 
-        /** Key prefix inside the bucket, e.g. {@code git}; empty for the bucket's root. */
-        @WithDefault("")
-        String prefix();
+        /** Key prefix inside the bucket, e.g. {@code git}; unset for the bucket's root. */
+        Optional<String> prefix();
 
         /** Endpoint of an S3-compatible server, e.g. {@code http://127.0.0.1:9000}; empty for AWS. */
         Optional<URI> endpoint();

@@ -35,9 +35,9 @@ public class StoreProducer {
                 GitfnConfig.S3 s3 = config.s3();
                 String bucket = s3.bucket().orElseThrow(
                         () -> new IllegalArgumentException("gitfn.storage=s3 needs gitfn.s3.bucket"));
-                LOG.infof("store: s3 bucket %s prefix '%s' at %s", bucket, s3.prefix(),
+                LOG.infof("store: s3 bucket %s prefix '%s' at %s", bucket, s3.prefix().orElse(""),
                         s3.endpoint().map(Object::toString).orElse("AWS " + s3.region()));
-                yield new S3BlobStore(s3Client(s3), bucket, s3.prefix());
+                yield new S3BlobStore(s3Client(s3), bucket, s3.prefix().orElse(""));
             }
             default -> throw new IllegalArgumentException(
                     "gitfn.storage=" + config.storage() + " is not supported; use 'fs' or 's3'");

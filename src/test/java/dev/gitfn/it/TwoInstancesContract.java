@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import dev.gitfn.support.Git;
 import dev.gitfn.support.Git.Result;
@@ -23,29 +24,38 @@ import dev.gitfn.support.ServerProcess;
 import dev.gitfn.support.TestDirs;
 
 /**
- * Two gitfn processes, each with its own cache folder, share one store folder:
- * what one accepts the other serves, concurrent pushes to different branches
- * all land, and concurrent pushes to one branch have exactly one winner.
+ * Two gitfn processes, each with its own cache folder, share one store: what
+ * one accepts the other serves, concurrent pushes to different branches all
+ * land, and concurrent pushes to one branch have exactly one winner. Each
+ * backend runs this through a subclass that says how to reach its store.
  */
-class TwoInstancesIT {
-    private static Path work;
-    private static ServerProcess a;
-    private static ServerProcess b;
-    private static Git git;
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class TwoInstancesContract {
+    Path work;
+    ServerProcess a;
+    ServerProcess b;
+    Git git;
+
+    /** The environment that points a gitfn process at the shared store. */
+    abstract Map<String, String> storeEnv(Path work) throws Exception;
 
     @BeforeAll
-    static void start() throws Exception {
-        work = TestDirs.fresh("two-instances");
-        Path store = work.resolve("store");
-        a = new ServerProcess(work.resolve("a.log"), Map.of("GITFN_FS_ROOT", store.toString(),
-                "GITFN_CACHE_DIR", work.resolve("cache-a").toString()));
-        b = new ServerProcess(work.resolve("b.log"), Map.of("GITFN_FS_ROOT", store.toString(),
-                "GITFN_CACHE_DIR", work.resolve("cache-b").toString()));
+    void start() throws Exception {
+        work = TestDirs.fresh(getClass().getSimpleName());
+        Map<String, String> store = storeEnv(work);
+        a = new ServerProcess(work.resolve("a.log"), with(store, "GITFN_CACHE_DIR", work.resolve("cache-a")));
+        b = new ServerProcess(work.resolve("b.log"), with(store, "GITFN_CACHE_DIR", work.resolve("cache-b")));
         git = new Git(work.resolve("home"));
     }
 
+    static Map<String, String> with(Map<String, String> env, String key, Object value) {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put(key, value.toString());
+        return all;
+    }
+
     @AfterAll
-    static void stop() {
+    void stop() {
         if (a != null) {
             a.close();
         }
@@ -54,7 +64,7 @@ class TwoInstancesIT {
         }
     }
 
-    private static String newRepo(String name) {
+    String newRepo(String name) {
         assertEquals(201, Http.createRepo(URI.create(a.url()), name));
         return name + ".git";
     }

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -51,11 +53,13 @@ public class RepositoryCache {
     private final BlobStore store;
     private final Path cacheDir;
     private final String defaultBranch;
+    private final long maxBytes;
     private final Map<RepoName, Entry> entries = new ConcurrentHashMap<>();
 
     public RepositoryCache(BlobStore store, GitfnConfig config) {
         this.store = store;
         this.defaultBranch = config.defaultBranch();
+        this.maxBytes = config.cache().maxBytes().asLongValue();
         try {
             this.cacheDir = Files.createDirectories(config.cache().dir().toAbsolutePath().normalize());
         } catch (IOException e) {
@@ -63,21 +67,60 @@ public class RepositoryCache {
         }
     }
 
-    /** A repository as this instance serves it now: the local copy and the state it mirrors. */
-    public record CachedRepo(RepoName name, Repository repository, RefState state) {
+    /**
+     * A lease on a repository as this instance serves it now: the local copy and
+     * the state it mirrors. While any lease is open the copy is never evicted;
+     * close it when the request is done.
+     */
+    public static final class CachedRepo implements AutoCloseable {
+        private final Entry entry;
+        private final RefState state;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        private CachedRepo(Entry entry) {
+            this.entry = entry;
+            this.state = entry.state;
+        }
+
+        public RepoName name() {
+            return entry.name;
+        }
+
+        public Repository repository() {
+            return entry.repository;
+        }
+
+        /** The store state the local copy mirrored when this lease was taken. */
+        public RefState state() {
+            return state;
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                entry.lastUsed = System.nanoTime();
+                entry.leases.decrementAndGet();
+            }
+        }
     }
 
-    /** One repository's local copy and its locks. */
+    /** One repository's local copy, its locks and what eviction needs to know. */
     static final class Entry {
         final RepoName name;
         final Path dir;
-        /** Held while the local copy is brought in step with the store. */
+        /** Held while the local copy is brought in step with the store (and while it is evicted). */
         final ReentrantLock syncLock = new ReentrantLock();
         /** Held for a whole push, so the packs a push adds locally are known to be its own. */
         final ReentrantLock pushLock = new ReentrantLock();
+        /** Open {@link CachedRepo} leases; changed under {@link #syncLock} when taken. */
+        final AtomicInteger leases = new AtomicInteger();
         volatile Repository repository;
         volatile RefState state;
         volatile String etag;
+        volatile long lastUsed = System.nanoTime();
+        volatile long bytes;
+        /** Set once the copy is deleted; a thread that still holds this entry must look it up again. */
+        volatile boolean evicted;
 
         Entry(RepoName name, Path dir) {
             this.name = name;
@@ -85,25 +128,50 @@ public class RepositoryCache {
         }
     }
 
-    /** Brings the local copy in step with the store and returns it; throws {@link RepoNotFoundException}. */
+    private Entry entryFor(RepoName name) {
+        return entries.computeIfAbsent(name, n -> new Entry(n, cacheDir.resolve(n.directory())));
+    }
+
+    /**
+     * Brings the local copy in step with the store and leases it; throws
+     * {@link RepoNotFoundException}. Two requests for a repository this instance
+     * does not hold yet download it once: the second waits for the first.
+     */
     public CachedRepo open(RepoName name) throws IOException {
-        Entry entry = entries.computeIfAbsent(name, n -> new Entry(n, cacheDir.resolve(n.directory())));
-        entry.syncLock.lock();
+        boolean grew = false;
         try {
-            Conditional read = store.getIfChanged(StoreLayout.stateKey(name), entry.etag);
-            switch (read.kind()) {
-                case MISSING -> {
-                    forget(entry);
-                    throw new RepoNotFoundException(name);
-                }
-                case CHANGED -> mirror(entry, RefState.parse(read.value().data()), read.value().etag());
-                case UNCHANGED -> {
-                    // The local copy is current.
+            while (true) {
+                Entry entry = entryFor(name);
+                entry.syncLock.lock();
+                try {
+                    if (entry.evicted) {
+                        continue;
+                    }
+                    Conditional read = store.getIfChanged(StoreLayout.stateKey(name), entry.etag);
+                    switch (read.kind()) {
+                        case MISSING -> {
+                            forget(entry);
+                            throw new RepoNotFoundException(name);
+                        }
+                        case CHANGED -> {
+                            mirror(entry, RefState.parse(read.value().data()), read.value().etag());
+                            grew = true;
+                        }
+                        case UNCHANGED -> {
+                            // The local copy is current.
+                        }
+                    }
+                    entry.leases.incrementAndGet();
+                    entry.lastUsed = System.nanoTime();
+                    return new CachedRepo(entry);
+                } finally {
+                    entry.syncLock.unlock();
                 }
             }
-            return new CachedRepo(name, entry.repository, entry.state);
         } finally {
-            entry.syncLock.unlock();
+            if (grew) {
+                evictIfOverLimit();
+            }
         }
     }
 
@@ -152,14 +220,19 @@ public class RepositoryCache {
      * Pushes from other instances are ordered by the store's compare-and-swap.
      */
     public <T> T push(RepoName name, PushBody<T> body) throws IOException {
-        CachedRepo repo = open(name);
-        Entry entry = entries.get(name);
-        entry.pushLock.lock();
-        try {
-            repo = open(name);
-            return body.run(new PushSession(this, store, repo, localPacks(entry), defaultBranch));
-        } finally {
-            entry.pushLock.unlock();
+        while (true) {
+            Entry entry = entryFor(name);
+            entry.pushLock.lock();
+            try {
+                if (entry.evicted) {
+                    continue;
+                }
+                try (CachedRepo repo = open(name)) {
+                    return body.run(new PushSession(this, store, repo, localPacks(entry), defaultBranch));
+                }
+            } finally {
+                entry.pushLock.unlock();
+            }
         }
     }
 
@@ -172,14 +245,15 @@ public class RepositoryCache {
      */
     void publishServerInfo(RepoName name) throws IOException {
         for (int attempt = 0; attempt < 5; attempt++) {
-            Entry entry = entries.computeIfAbsent(name, n -> new Entry(n, cacheDir.resolve(n.directory())));
-            CachedRepo repo = open(name);
-            // Packs before refs: a dumb reader must never see a ref without its pack.
-            store.put(StoreLayout.infoPacksKey(name), ServerInfo.infoPacks(repo.state()));
-            store.put(StoreLayout.infoRefsKey(name), ServerInfo.infoRefs(repo.repository(), repo.state()));
-            store.put(StoreLayout.headKey(name), ServerInfo.head(repo.state()));
-            if (store.getIfChanged(StoreLayout.stateKey(name), entry.etag).kind() == Conditional.Kind.UNCHANGED) {
-                return;
+            try (CachedRepo repo = open(name)) {
+                // Packs before refs: a dumb reader must never see a ref without its pack.
+                store.put(StoreLayout.infoPacksKey(name), ServerInfo.infoPacks(repo.state()));
+                store.put(StoreLayout.infoRefsKey(name), ServerInfo.infoRefs(repo.repository(), repo.state()));
+                store.put(StoreLayout.headKey(name), ServerInfo.head(repo.state()));
+                if (store.getIfChanged(StoreLayout.stateKey(name), repo.entry.etag).kind()
+                        == Conditional.Kind.UNCHANGED) {
+                    return;
+                }
             }
         }
         LOG.warnf("server info of %s may lag: the ref state kept changing", name);
@@ -241,6 +315,7 @@ public class RepositoryCache {
         moveRefs(repo, state);
         entry.state = state;
         entry.etag = etag;
+        entry.bytes = sizeOf(packDir);
         if (downloaded > 0) {
             LOG.debugf("synced %s: %d new pack(s)", entry.name, downloaded);
         }
@@ -312,6 +387,67 @@ public class RepositoryCache {
         config.save();
         entry.repository = repo;
         return repo;
+    }
+
+    /**
+     * Keeps the cache under {@code gitfn.cache.max-bytes}: deletes the least
+     * recently used copies that no request holds and no push or sync is working
+     * on. A copy in use is never deleted, so the cache may exceed the bound while
+     * many repositories are served at once.
+     */
+    private synchronized void evictIfOverLimit() {
+        long total = entries.values().stream().mapToLong(e -> e.bytes).sum();
+        if (total <= maxBytes) {
+            return;
+        }
+        List<Entry> byAge = new ArrayList<>(entries.values());
+        byAge.sort(java.util.Comparator.comparingLong(e -> e.lastUsed));
+        for (Entry entry : byAge) {
+            if (total <= maxBytes) {
+                return;
+            }
+            if (entry.leases.get() > 0 || !entry.syncLock.tryLock()) {
+                continue;
+            }
+            try {
+                if (entry.leases.get() > 0 || !entry.pushLock.tryLock()) {
+                    continue;
+                }
+                try {
+                    entry.evicted = true;
+                    entries.remove(entry.name, entry);
+                    if (entry.repository != null) {
+                        entry.repository.close();
+                    }
+                    deleteTree(entry.dir);
+                    total -= entry.bytes;
+                    LOG.debugf("evicted %s from the cache (%d bytes)", entry.name, entry.bytes);
+                } finally {
+                    entry.pushLock.unlock();
+                }
+            } catch (IOException e) {
+                LOG.warnf(e, "cannot delete evicted cache copy %s", entry.dir);
+            } finally {
+                entry.syncLock.unlock();
+            }
+        }
+    }
+
+    private static long sizeOf(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Drops a repository that left the store; requests still using its copy finish on it. */

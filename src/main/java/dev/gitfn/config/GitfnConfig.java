@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -70,5 +71,9 @@ public interface GitfnConfig {
         /** Folder of this instance's local repository cache (disposable). */
         @WithDefault("data/cache")
         Path dir();
+
+        /** Bound on the cache's pack files; least recently used repositories that no request holds are evicted. */
+        @WithDefault("4G")
+        MemorySize maxBytes();
     }
 }

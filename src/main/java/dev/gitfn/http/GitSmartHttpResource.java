@@ -30,7 +30,8 @@ import dev.gitfn.protocol.SmartProtocol;
  * the {@code --stateless-rpc} steps as {@code POST <repo>/git-upload-pack} and
  * {@code POST <repo>/git-receive-pack}. This class only maps HTTP to the
  * protocol layer: names, status codes, media types, headers, bodies.
- * Responses stream from worker threads; no pack is held in memory.
+ * Responses stream from worker threads; no pack is held in memory. Each
+ * response holds a lease on its repository's cached copy until it ends.
  */
 @Path("/")
 public class GitSmartHttpResource {
@@ -54,13 +55,18 @@ public class GitSmartHttpResource {
         RepoName name = RepoName.parse(repoPath);
         if (serviceName == null) {
             // A dumb-protocol client: answer what update-server-info would have written.
-            CachedRepo repo = cache.open(name);
-            return noCache(Response.ok(cache.infoRefs(repo), "text/plain; charset=utf-8"));
+            try (CachedRepo repo = cache.open(name)) {
+                return noCache(Response.ok(cache.infoRefs(repo), "text/plain; charset=utf-8"));
+            }
         }
         GitService service = GitService.fromName(serviceName)
                 .orElseThrow(() -> new UnsupportedServiceException(serviceName));
         CachedRepo repo = service == GitService.RECEIVE_PACK ? openForPush(name) : cache.open(name);
-        StreamingOutput body = out -> protocol.advertise(repo, service, gitProtocol, out);
+        StreamingOutput body = out -> {
+            try (repo) {
+                protocol.advertise(repo, service, gitProtocol, out);
+            }
+        };
         return noCache(Response.ok(body, service.advertisementType()));
     }
 
@@ -74,7 +80,11 @@ public class GitSmartHttpResource {
         requireContentType(contentType, GitService.UPLOAD_PACK);
         InputStream in = RequestBodies.decode(requestBody, contentEncoding);
         CachedRepo repo = cache.open(name);
-        StreamingOutput body = out -> protocol.uploadPack(repo, gitProtocol, in, out);
+        StreamingOutput body = out -> {
+            try (repo) {
+                protocol.uploadPack(repo, gitProtocol, in, out);
+            }
+        };
         return noCache(Response.ok(body, GitService.UPLOAD_PACK.resultType()));
     }
 
@@ -87,12 +97,15 @@ public class GitSmartHttpResource {
         RepoName name = RepoName.parse(repoPath);
         requireContentType(contentType, GitService.RECEIVE_PACK);
         InputStream in = RequestBodies.decode(requestBody, contentEncoding);
-        openForPush(name);
+        openForPush(name).close(); // 404 now, before the answer starts; the push takes its own lease
         StreamingOutput body = out -> protocol.receivePack(name, in, out);
         return noCache(Response.ok(body, GitService.RECEIVE_PACK.resultType()));
     }
 
-    /** Opens a repository for a push, creating it first when {@code gitfn.create-on-push} is on. */
+    /**
+     * Leases a repository for a push, creating it first when {@code gitfn.create-on-push}
+     * is on. The lease is the caller's to close.
+     */
     private CachedRepo openForPush(RepoName name) throws IOException {
         try {
             return cache.open(name);

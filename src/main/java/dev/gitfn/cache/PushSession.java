@@ -36,15 +36,12 @@ public final class PushSession {
     private final RepositoryCache cache;
     private final BlobStore store;
     private final CachedRepo repo;
-    private final Set<String> packsBefore;
     private final String defaultBranch;
 
-    PushSession(RepositoryCache cache, BlobStore store, CachedRepo repo, Set<String> packsBefore,
-            String defaultBranch) {
+    PushSession(RepositoryCache cache, BlobStore store, CachedRepo repo, String defaultBranch) {
         this.cache = cache;
         this.store = store;
         this.repo = repo;
-        this.packsBefore = packsBefore;
         this.defaultBranch = defaultBranch;
     }
 
@@ -67,8 +64,11 @@ public final class PushSession {
      */
     public void commit(List<ReceiveCommand> commands, boolean atomic) throws IOException {
         RepoName name = repo.name();
+        // Every local pack the store does not list: this push's, and any left by an earlier
+        // push that failed to commit. JGit's connectivity check counted their objects as
+        // present, so a ref accepted now may need them; publishing them keeps every ref's
+        // objects fetchable from the store.
         List<String> newPacks = new ArrayList<>(cache.localPacks(name));
-        newPacks.removeAll(packsBefore);
         newPacks.removeAll(repo.state().packs());
         newPacks.sort(null);
         for (String pack : newPacks) {

@@ -215,7 +215,7 @@ public class RepositoryCache {
 
     /**
      * Runs a push: takes the repository's push lock in this instance, brings the
-     * local copy up to date, notes which packs it holds, and hands the body a
+     * local copy up to date, and hands the body a
      * {@link PushSession} whose {@code commit} publishes the result to the store.
      * Pushes from other instances are ordered by the store's compare-and-swap.
      */
@@ -228,7 +228,7 @@ public class RepositoryCache {
                     continue;
                 }
                 try (CachedRepo repo = open(name)) {
-                    return body.run(new PushSession(this, store, repo, localPacks(entry), defaultBranch));
+                    return body.run(new PushSession(this, store, repo, defaultBranch));
                 }
             } finally {
                 entry.pushLock.unlock();
@@ -274,11 +274,7 @@ public class RepositoryCache {
 
     /** Local pack names (without extension) whose index is complete. */
     Set<String> localPacks(RepoName name) throws IOException {
-        return localPacks(entries.get(name));
-    }
-
-    private static Set<String> localPacks(Entry entry) throws IOException {
-        Path packDir = entry.dir.resolve("objects/pack");
+        Path packDir = entries.get(name).dir.resolve("objects/pack");
         Set<String> packs = new HashSet<>();
         if (!Files.isDirectory(packDir)) {
             return packs;

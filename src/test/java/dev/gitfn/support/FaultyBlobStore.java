@@ -1,0 +1,85 @@
+package dev.gitfn.support;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+import dev.gitfn.storage.BlobStore;
+
+/**
+ * The real store with faults switched on by a test: an operation whose key
+ * matches the predicate fails as an unreachable S3 would, after the SDK's
+ * retries gave up. Everything else goes through untouched.
+ */
+public final class FaultyBlobStore implements BlobStore {
+    private final BlobStore real;
+    public volatile Predicate<String> failUploads = k -> false;
+    public volatile Predicate<String> failPuts = k -> false;
+    public volatile Predicate<String> failSwaps = k -> false;
+
+    public FaultyBlobStore(BlobStore real) {
+        this.real = real;
+    }
+
+    public void heal() {
+        failUploads = k -> false;
+        failPuts = k -> false;
+        failSwaps = k -> false;
+    }
+
+    private static void maybeFail(Predicate<String> rule, String key) throws IOException {
+        if (rule.test(key)) {
+            throw new IOException("injected fault: S3 unreachable for " + key);
+        }
+    }
+
+    @Override
+    public Optional<Versioned> get(String key) throws IOException {
+        return real.get(key);
+    }
+
+    @Override
+    public Conditional getIfChanged(String key, String knownEtag) throws IOException {
+        return real.getIfChanged(key, knownEtag);
+    }
+
+    @Override
+    public void put(String key, byte[] data) throws IOException {
+        maybeFail(failPuts, key);
+        real.put(key, data);
+    }
+
+    @Override
+    public String putIfMatch(String key, byte[] data, String expectedEtag) throws IOException {
+        maybeFail(failSwaps, key);
+        return real.putIfMatch(key, data, expectedEtag);
+    }
+
+    @Override
+    public void upload(String key, Path source) throws IOException {
+        maybeFail(failUploads, key);
+        real.upload(key, source);
+    }
+
+    @Override
+    public void download(String key, Path target) throws IOException {
+        real.download(key, target);
+    }
+
+    @Override
+    public boolean exists(String key) throws IOException {
+        return real.exists(key);
+    }
+
+    @Override
+    public List<String> list(String prefix) throws IOException {
+        return real.list(prefix);
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        real.delete(key);
+    }
+}

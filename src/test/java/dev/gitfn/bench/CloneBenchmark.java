@@ -84,7 +84,7 @@ public final class CloneBenchmark {
         deleteTree(work);
     }
 
-    private static void compare(String name, int runs, Runnable gitfn, Runnable backend) {
+    static void compare(String name, int runs, Runnable gitfn, Runnable backend) {
         gitfn.run(); // warm-up, not counted
         backend.run();
         List<Long> a = new ArrayList<>();
@@ -104,13 +104,13 @@ public final class CloneBenchmark {
         System.out.printf("%-26s %12.0f %14.0f %8.2f%n", name, ma, mb, ma / mb);
     }
 
-    private static long time(Runnable r) {
+    static long time(Runnable r) {
         long start = System.nanoTime();
         r.run();
         return (System.nanoTime() - start) / 1_000_000;
     }
 
-    private static double median(List<Long> values) {
+    static double median(List<Long> values) {
         List<Long> sorted = new ArrayList<>(values);
         sorted.sort(null);
         int n = sorted.size();
@@ -123,7 +123,7 @@ public final class CloneBenchmark {
     }
 
     /** A history of {@code commits} commits over 50 files, as one {@code git fast-import} stream. */
-    private static byte[] fastImportStream(int commits) {
+    static byte[] fastImportStream(int commits) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int i = 1; i <= commits; i++) {
             String message = "commit " + i + "\n";
@@ -149,7 +149,7 @@ public final class CloneBenchmark {
         return out.toByteArray();
     }
 
-    private static void deleteTree(Path root) throws Exception {
+    static void deleteTree(Path root) throws Exception {
         try (Stream<Path> paths = Files.walk(root)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }

@@ -70,6 +70,11 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** Ends the process at once (SIGKILL), as a crashed or reclaimed serverless instance ends. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
     @Override
     public void close() {
         process.destroy();

@@ -2,6 +2,7 @@ package dev.gitfn.cache;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,17 +69,24 @@ public final class PushSession {
         // push that failed to commit. JGit's connectivity check counted their objects as
         // present, so a ref accepted now may need them; publishing them keeps every ref's
         // objects fetchable from the store.
-        List<String> newPacks = new ArrayList<>(cache.localPacks(name));
+        List<String> newPacks = new ArrayList<>(RepositoryCache.localPacks(repo));
         newPacks.removeAll(repo.state().packs());
         newPacks.sort(null);
         for (String pack : newPacks) {
-            store.upload(StoreLayout.packKey(name, pack, ".idx"), cache.packFile(name, pack, ".idx"));
-            store.upload(StoreLayout.packKey(name, pack, ".pack"), cache.packFile(name, pack, ".pack"));
+            store.upload(StoreLayout.packKey(name, pack, ".idx"), RepositoryCache.packFile(repo, pack, ".idx"));
+            store.upload(StoreLayout.packKey(name, pack, ".pack"), RepositoryCache.packFile(repo, pack, ".pack"));
         }
 
         String stateKey = StoreLayout.stateKey(name);
+        byte[] attempted = null;
         for (int attempt = 1;; attempt++) {
             Versioned current = store.get(stateKey).orElseThrow(() -> new RepoNotFoundException(name));
+            if (attempted != null && Arrays.equals(attempted, current.data())) {
+                // The last swap did land and only its answer was lost (a timeout, or RGW's
+                // 500 on a busy key): the push is done.
+                ReceiveCommand.filter(commands, Result.NOT_ATTEMPTED).forEach(cmd -> cmd.setResult(Result.OK));
+                break;
+            }
             RefState base = RefState.parse(current.data());
             for (ReceiveCommand cmd : ReceiveCommand.filter(commands, Result.NOT_ATTEMPTED)) {
                 ObjectId now = base.refs().get(cmd.getRefName());
@@ -97,8 +105,9 @@ public final class PushSession {
                 return;
             }
             RefState next = withHeadOnABranch(base.apply(updatesOf(pending), newPacks), pending);
+            attempted = next.serialize();
             try {
-                store.putIfMatch(stateKey, next.serialize(), current.etag());
+                store.putIfMatch(stateKey, attempted, current.etag());
                 pending.forEach(cmd -> cmd.setResult(Result.OK));
                 break;
             } catch (PreconditionFailedException lost) {

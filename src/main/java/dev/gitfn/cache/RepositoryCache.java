@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -75,11 +77,14 @@ public class RepositoryCache {
     public static final class CachedRepo implements AutoCloseable {
         private final Entry entry;
         private final RefState state;
+        private final String etag;
         private final AtomicBoolean closed = new AtomicBoolean();
 
+        /** Taken under the entry's sync lock, so state and version belong together. */
         private CachedRepo(Entry entry) {
             this.entry = entry;
             this.state = entry.state;
+            this.etag = entry.etag;
         }
 
         public RepoName name() {
@@ -186,10 +191,6 @@ public class RepositoryCache {
         publishServerInfo(name);
     }
 
-    public boolean exists(RepoName name) throws IOException {
-        return store.exists(StoreLayout.stateKey(name));
-    }
-
     /** Every repository in the store, sorted by name. */
     public List<RepoName> list() throws IOException {
         String suffix = ".git/" + StoreLayout.STATE_FILE;
@@ -250,8 +251,7 @@ public class RepositoryCache {
                 store.put(StoreLayout.infoPacksKey(name), ServerInfo.infoPacks(repo.state()));
                 store.put(StoreLayout.infoRefsKey(name), ServerInfo.infoRefs(repo.repository(), repo.state()));
                 store.put(StoreLayout.headKey(name), ServerInfo.head(repo.state()));
-                if (store.getIfChanged(StoreLayout.stateKey(name), repo.entry.etag).kind()
-                        == Conditional.Kind.UNCHANGED) {
+                if (store.getIfChanged(StoreLayout.stateKey(name), repo.etag).kind() == Conditional.Kind.UNCHANGED) {
                     return;
                 }
             }
@@ -273,8 +273,8 @@ public class RepositoryCache {
     }
 
     /** Local pack names (without extension) whose index is complete. */
-    Set<String> localPacks(RepoName name) throws IOException {
-        Path packDir = entries.get(name).dir.resolve("objects/pack");
+    static Set<String> localPacks(CachedRepo repo) throws IOException {
+        Path packDir = repo.entry.dir.resolve("objects/pack");
         Set<String> packs = new HashSet<>();
         if (!Files.isDirectory(packDir)) {
             return packs;
@@ -289,8 +289,8 @@ public class RepositoryCache {
         return packs;
     }
 
-    Path packFile(RepoName name, String pack, String ext) {
-        return entries.get(name).dir.resolve("objects/pack/" + pack + ext);
+    static Path packFile(CachedRepo repo, String pack, String ext) {
+        return repo.entry.dir.resolve("objects/pack/" + pack + ext);
     }
 
     /** Makes the local copy equal {@code state}: packs first, then refs, then HEAD. */
@@ -411,11 +411,17 @@ public class RepositoryCache {
                 }
                 try {
                     entry.evicted = true;
-                    entries.remove(entry.name, entry);
                     if (entry.repository != null) {
                         entry.repository.close();
                     }
-                    deleteTree(entry.dir);
+                    // Out of the way first: once the entry leaves the map a new request may
+                    // build a fresh copy at the same path.
+                    Path doomed = cacheDir.resolve(".evicted-" + UUID.randomUUID());
+                    if (Files.exists(entry.dir)) {
+                        Files.move(entry.dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+                    }
+                    entries.remove(entry.name, entry);
+                    deleteTree(doomed);
                     total -= entry.bytes;
                     LOG.debugf("evicted %s from the cache (%d bytes)", entry.name, entry.bytes);
                 } finally {

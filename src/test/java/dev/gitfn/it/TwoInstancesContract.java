@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntFunction;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,40 +84,51 @@ abstract class TwoInstancesContract {
         assertEquals(git.revParse(work.resolve("handoff-b"), "HEAD"), git.revParse(src, "HEAD"));
     }
 
-    @Test
-    void concurrentPushesToDistinctBranchesAllLand() throws Exception {
-        String repo = newRepo("shared/branches");
-        Path seed = git.newRepo(work.resolve("branches-seed"), 1);
-        git.ok(seed, "push", a.url() + repo, "main");
-
-        int pushers = 16;
+    /** {@code count} clones of {@code repo}, each with one new commit of its own. */
+    private List<Path> clonesWithACommit(String repo, String name, int count) {
         List<Path> clones = new ArrayList<>();
-        List<String> expected = new ArrayList<>();
-        for (int i = 0; i < pushers; i++) {
-            Path clone = work.resolve("branches-" + i);
+        for (int i = 0; i < count; i++) {
+            Path clone = work.resolve(name + "-" + i);
             git.ok(work, "clone", "-q", a.url() + repo, clone.toString());
-            git.commit(clone, 1, "branch-" + i);
+            git.commit(clone, 1, name + "-" + i);
             clones.add(clone);
-            expected.add(git.revParse(clone, "HEAD") + "\trefs/heads/b" + i);
         }
-        ExecutorService pool = Executors.newFixedThreadPool(pushers);
+        return clones;
+    }
+
+    /** Pushes from every clone at once, alternating between the two instances. */
+    private List<Result> pushAtOnce(List<Path> clones, String repo, IntFunction<String> refspec) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clones.size());
         try {
-            List<Future<Result>> results = new ArrayList<>();
-            for (int i = 0; i < pushers; i++) {
-                String server = (i % 2 == 0 ? a : b).url();
+            List<Future<Result>> futures = new ArrayList<>();
+            for (int i = 0; i < clones.size(); i++) {
+                String url = (i % 2 == 0 ? a : b).url() + repo;
                 Path clone = clones.get(i);
-                String branch = "HEAD:refs/heads/b" + i;
-                results.add(pool.submit(() -> git.run(clone, "push", server + repo, branch)));
+                String spec = refspec.apply(i);
+                futures.add(pool.submit(() -> git.run(clone, "push", url, spec)));
             }
-            for (Future<Result> r : results) {
-                r.get().ok();
+            List<Result> results = new ArrayList<>();
+            for (Future<Result> f : futures) {
+                results.add(f.get());
             }
+            return results;
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void concurrentPushesToDistinctBranchesAllLand() throws Exception {
+        String repo = newRepo("shared/branches");
+        git.ok(git.newRepo(work.resolve("branches-seed"), 1), "push", a.url() + repo, "main");
+        List<Path> clones = clonesWithACommit(repo, "branch", 16);
+
+        pushAtOnce(clones, repo, i -> "HEAD:refs/heads/b" + i).forEach(Result::ok);
+
         for (ServerProcess server : List.of(a, b)) {
             String refs = git.lsRemote(work, server.url() + repo);
-            for (String line : expected) {
+            for (int i = 0; i < clones.size(); i++) {
+                String line = git.revParse(clones.get(i), "HEAD") + "\trefs/heads/b" + i;
                 assertTrue(refs.contains(line), server.url() + " lacks " + line + ":\n" + refs);
             }
         }
@@ -127,33 +139,13 @@ abstract class TwoInstancesContract {
     @Test
     void concurrentCreatesOfOneBranchHaveOneWinner() throws Exception {
         String repo = newRepo("shared/race");
-        Path seed = git.newRepo(work.resolve("race-seed"), 1);
-        git.ok(seed, "push", a.url() + repo, "main");
-        int pushers = 8;
-        List<Path> clones = new ArrayList<>();
-        for (int i = 0; i < pushers; i++) {
-            Path clone = work.resolve("race-" + i);
-            git.ok(work, "clone", "-q", a.url() + repo, clone.toString());
-            git.commit(clone, 1, "racer-" + i);
-            clones.add(clone);
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(pushers);
-        List<Result> results = new ArrayList<>();
-        try {
-            List<Future<Result>> futures = new ArrayList<>();
-            for (int i = 0; i < pushers; i++) {
-                String server = (i % 2 == 0 ? a : b).url();
-                Path clone = clones.get(i);
-                futures.add(pool.submit(() -> git.run(clone, "push", server + repo, "HEAD:refs/heads/race")));
-            }
-            for (Future<Result> f : futures) {
-                results.add(f.get());
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        git.ok(git.newRepo(work.resolve("race-seed"), 1), "push", a.url() + repo, "main");
+        List<Path> clones = clonesWithACommit(repo, "racer", 8);
+
+        List<Result> results = pushAtOnce(clones, repo, i -> "HEAD:refs/heads/race");
+
         List<Integer> winners = new ArrayList<>();
-        for (int i = 0; i < pushers; i++) {
+        for (int i = 0; i < results.size(); i++) {
             if (results.get(i).exitCode() == 0) {
                 winners.add(i);
             } else {

@@ -6,11 +6,13 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.jgit.errors.PackProtocolException;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import dev.gitfn.cache.InvalidRepoNameException;
 import dev.gitfn.cache.RepoExistsException;
 import dev.gitfn.cache.RepoNotFoundException;
+import dev.gitfn.storage.StorageUnavailableException;
 
 /**
  * Typed failures to HTTP statuses, decided before a response starts; git prints
@@ -18,6 +20,7 @@ import dev.gitfn.cache.RepoNotFoundException;
  * started reach the client inside the protocol, as ERR or side-band messages.
  */
 public class GitHttpErrors {
+    private static final Logger LOG = Logger.getLogger(GitHttpErrors.class);
 
     @ServerExceptionMapper
     public Response notFound(RepoNotFoundException e) {
@@ -47,6 +50,13 @@ public class GitHttpErrors {
     @ServerExceptionMapper
     public Response unsupportedEncoding(UnsupportedContentEncodingException e) {
         return text(Response.Status.UNSUPPORTED_MEDIA_TYPE, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response storageDown(StorageUnavailableException e) {
+        LOG.warnf("storage unavailable: %s", e.getMessage());
+        return Response.status(Response.Status.SERVICE_UNAVAILABLE).type(MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
+                .header("Retry-After", "5").entity("storage unavailable, try again shortly\n").build();
     }
 
     @ServerExceptionMapper

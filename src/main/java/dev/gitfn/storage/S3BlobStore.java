@@ -60,6 +60,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
             return Optional.of(new Versioned(r.asByteArray(), unquote(r.response().eTag())));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
+        } catch (S3Exception e) {
+            throw unavailable("read", key, e);
         }
     }
 
@@ -79,13 +81,17 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
             if (e.statusCode() == 304) {
                 return Conditional.unchanged();
             }
-            throw e;
+            throw unavailable("read", key, e);
         }
     }
 
     @Override
     public void put(String key, byte[] data) throws IOException {
-        await(s3.putObject(b -> b.bucket(bucket).key(objectKey(key)), AsyncRequestBody.fromBytes(data)));
+        try {
+            await(s3.putObject(b -> b.bucket(bucket).key(objectKey(key)), AsyncRequestBody.fromBytes(data)));
+        } catch (S3Exception e) {
+            throw unavailable("write", key, e);
+        }
     }
 
     @Override
@@ -103,14 +109,18 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
             if (status == 412 || status == 409 || status >= 500 || (status == 404 && expectedEtag != null)) {
                 throw new PreconditionFailedException(key);
             }
-            throw e;
+            throw unavailable("write", key, e);
         }
     }
 
     @Override
     public void upload(String key, Path source) throws IOException {
         // The client is built with multipart on: large packs go up in parts, streamed from disk.
-        await(s3.putObject(b -> b.bucket(bucket).key(objectKey(key)), AsyncRequestBody.fromFile(source)));
+        try {
+            await(s3.putObject(b -> b.bucket(bucket).key(objectKey(key)), AsyncRequestBody.fromFile(source)));
+        } catch (S3Exception e) {
+            throw unavailable("upload", key, e);
+        }
     }
 
     @Override
@@ -121,6 +131,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (NoSuchKeyException e) {
             throw new java.nio.file.NoSuchFileException(key);
+        } catch (S3Exception e) {
+            throw unavailable("download", key, e);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -137,7 +149,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
             if (e.statusCode() == 404) {
                 return false;
             }
-            throw e;
+            throw unavailable("check", key, e);
         }
     }
 
@@ -145,20 +157,29 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     public List<String> list(String keyPrefix) throws IOException {
         List<String> keys = new ArrayList<>();
         ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix + keyPrefix).build();
-        await(s3.listObjectsV2Paginator(request).subscribe(page -> page.contents()
-                .forEach(o -> keys.add(o.key().substring(prefix.length())))));
+        try {
+            await(s3.listObjectsV2Paginator(request).subscribe(page -> page.contents()
+                    .forEach(o -> keys.add(o.key().substring(prefix.length())))));
+        } catch (S3Exception e) {
+            throw unavailable("list", keyPrefix, e);
+        }
         return keys;
     }
 
     @Override
     public void delete(String key) throws IOException {
-        await(s3.deleteObject(b -> b.bucket(bucket).key(objectKey(key))));
+        try {
+            await(s3.deleteObject(b -> b.bucket(bucket).key(objectKey(key))));
+        } catch (S3Exception e) {
+            throw unavailable("delete", key, e);
+        }
     }
 
     /**
-     * Waits for an S3 call. S3 errors are rethrown as they are (the SDK has
-     * already retried throttling and 5xx with backoff); transport failures and
-     * timeouts become {@link IOException}.
+     * Waits for an S3 call. S3's answers are rethrown as they are, for the caller
+     * to tell "missing" or "changed" from failure (the SDK has already retried
+     * throttling and 5xx with backoff); transport failures and timeouts become
+     * {@link StorageUnavailableException}.
      */
     private static <T> T await(CompletableFuture<T> future) throws IOException {
         try {
@@ -172,8 +193,13 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
             if (cause instanceof S3Exception s3e) {
                 throw s3e;
             }
-            throw new IOException("S3 request failed: " + cause.getMessage(), cause);
+            throw new StorageUnavailableException("S3 unreachable: " + cause.getMessage(), cause);
         }
+    }
+
+    private static StorageUnavailableException unavailable(String action, String key, S3Exception e) {
+        String code = e.awsErrorDetails() == null ? "" : " " + e.awsErrorDetails().errorCode();
+        return new StorageUnavailableException("cannot " + action + " " + key + ": S3 answered " + e.statusCode() + code, e);
     }
 
     @Override

@@ -100,6 +100,19 @@ class S3FaultTest {
     }
 
     @Test
+    void unreachableStoreAnswers503() {
+        faulty.failReads = key -> key.endsWith("gitfn-state");
+        Result fetch = git.run(src, "ls-remote", url);
+        assertNotEquals(0, fetch.exitCode());
+        assertTrue(fetch.err().contains("503"), fetch.err());
+        Result push = git.run(src, "push", url, "main");
+        assertNotEquals(0, push.exitCode());
+        assertTrue(push.err().contains("503"), push.err());
+        faulty.heal();
+        git.ok(src, "ls-remote", url);
+    }
+
+    @Test
     void serverInfoWriteFailsAfterTheSwap() {
         // The swap is the commit point: once it succeeded the push is durable, even if
         // info/refs could not be rewritten; the next push rewrites it.

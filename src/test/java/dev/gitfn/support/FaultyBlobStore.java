@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.function.Predicate;
 
 import dev.gitfn.storage.BlobStore;
+import dev.gitfn.storage.StorageUnavailableException;
 
 /**
  * The real store with faults switched on by a test: an operation whose key
@@ -18,6 +19,7 @@ public final class FaultyBlobStore implements BlobStore {
     public volatile Predicate<String> failUploads = k -> false;
     public volatile Predicate<String> failPuts = k -> false;
     public volatile Predicate<String> failSwaps = k -> false;
+    public volatile Predicate<String> failReads = k -> false;
 
     public FaultyBlobStore(BlobStore real) {
         this.real = real;
@@ -27,21 +29,24 @@ public final class FaultyBlobStore implements BlobStore {
         failUploads = k -> false;
         failPuts = k -> false;
         failSwaps = k -> false;
+        failReads = k -> false;
     }
 
     private static void maybeFail(Predicate<String> rule, String key) throws IOException {
         if (rule.test(key)) {
-            throw new IOException("injected fault: S3 unreachable for " + key);
+            throw new StorageUnavailableException("injected fault: S3 unreachable for " + key, null);
         }
     }
 
     @Override
     public Optional<Versioned> get(String key) throws IOException {
+        maybeFail(failReads, key);
         return real.get(key);
     }
 
     @Override
     public Conditional getIfChanged(String key, String knownEtag) throws IOException {
+        maybeFail(failReads, key);
         return real.getIfChanged(key, knownEtag);
     }
 

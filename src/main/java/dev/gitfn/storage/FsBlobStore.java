@@ -123,6 +123,8 @@ public final class FsBlobStore implements BlobStore {
                 ch.force(true);
             }
             moveIntoPlace(tmp, target);
+            // Durable before anything refers to it (invariant 1), rename included.
+            fsyncDirectory(target.getParent());
         } finally {
             Files.deleteIfExists(tmp);
         }

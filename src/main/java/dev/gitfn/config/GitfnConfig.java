@@ -34,6 +34,23 @@ public interface GitfnConfig {
 
     S3 s3();
 
+    Limits limits();
+
+    /** Bounds on what one request may make the server do; each refusal reaches git as an error message. */
+    interface Limits {
+        /** Largest pack one push may send. */
+        @WithDefault("2G")
+        MemorySize maxPackSize();
+
+        /** Largest single object (inflated) in a push. */
+        @WithDefault("512M")
+        MemorySize maxObjectSize();
+
+        /** Largest fetch request once its gzip is undone (a decompression bomb stops here). */
+        @WithDefault("64M")
+        MemorySize maxInflatedRequest();
+    }
+
     interface Fs {
         /** Folder of the embedded store; any static web server can publish it for dumb-HTTP clones. */
         @WithDefault("data/store")

@@ -41,11 +41,13 @@ public class GitSmartHttpResource {
     private final RepositoryCache cache;
     private final SmartProtocol protocol;
     private final boolean createOnPush;
+    private final long maxInflatedRequest;
 
     public GitSmartHttpResource(RepositoryCache cache, SmartProtocol protocol, GitfnConfig config) {
         this.cache = cache;
         this.protocol = protocol;
         this.createOnPush = config.createOnPush();
+        this.maxInflatedRequest = config.limits().maxInflatedRequest().asLongValue();
     }
 
     @GET
@@ -78,7 +80,7 @@ public class GitSmartHttpResource {
             @HeaderParam(GIT_PROTOCOL) String gitProtocol, InputStream requestBody) throws IOException {
         RepoName name = RepoName.parse(repoPath);
         requireContentType(contentType, GitService.UPLOAD_PACK);
-        InputStream in = RequestBodies.decode(requestBody, contentEncoding);
+        InputStream in = RequestBodies.decode(requestBody, contentEncoding, maxInflatedRequest);
         CachedRepo repo = cache.open(name);
         StreamingOutput body = out -> {
             try (repo) {
@@ -96,7 +98,7 @@ public class GitSmartHttpResource {
             throws IOException {
         RepoName name = RepoName.parse(repoPath);
         requireContentType(contentType, GitService.RECEIVE_PACK);
-        InputStream in = RequestBodies.decode(requestBody, contentEncoding);
+        InputStream in = RequestBodies.decode(requestBody, contentEncoding, maxInflatedRequest);
         openForPush(name).close(); // 404 now, before the answer starts; the push takes its own lease
         StreamingOutput body = out -> protocol.receivePack(name, in, out);
         return noCache(Response.ok(body, GitService.RECEIVE_PACK.resultType()));

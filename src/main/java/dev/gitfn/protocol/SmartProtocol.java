@@ -18,6 +18,7 @@ import org.eclipse.jgit.transport.UploadPack;
 import org.jboss.logging.Logger;
 
 import dev.gitfn.cache.RepoName;
+import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 
@@ -31,9 +32,11 @@ import dev.gitfn.cache.RepositoryCache.CachedRepo;
 public class SmartProtocol {
     private static final Logger LOG = Logger.getLogger(SmartProtocol.class);
     private final RepositoryCache cache;
+    private final GitfnConfig.Limits limits;
 
-    public SmartProtocol(RepositoryCache cache) {
+    public SmartProtocol(RepositoryCache cache, GitfnConfig config) {
         this.cache = cache;
+        this.limits = config.limits();
     }
 
     /**
@@ -91,7 +94,8 @@ public class SmartProtocol {
     public void receivePack(RepoName name, InputStream in, OutputStream out) throws IOException {
         TrackingOutputStream tracked = new TrackingOutputStream(out);
         reportingErrors("receive-pack", name, tracked, () -> cache.push(name, session -> {
-            StoreReceivePack rp = new StoreReceivePack(session);
+            StoreReceivePack rp = new StoreReceivePack(session, limits.maxPackSize().asLongValue(),
+                    limits.maxObjectSize().asLongValue());
             rp.setBiDirectionalPipe(false);
             try {
                 rp.receiveWithExceptionPropagation(in, tracked, null);

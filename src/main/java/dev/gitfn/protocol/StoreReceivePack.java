@@ -21,10 +21,12 @@ final class StoreReceivePack extends ReceivePack {
 
     private final PushSession session;
 
-    StoreReceivePack(PushSession session) {
+    StoreReceivePack(PushSession session, long maxPackSize, long maxObjectSize) {
         super(session.repository());
         this.session = session;
         setAllowPushOptions(true);
+        setMaxPackSizeLimit(maxPackSize);
+        setMaxObjectSizeLimit(maxObjectSize);
     }
 
     @Override

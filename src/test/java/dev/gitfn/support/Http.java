@@ -10,7 +10,9 @@ import java.util.Map;
 
 /** Raw HTTP requests, for what the git client cannot send: the API and hostile input. */
 public final class Http {
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    /** HTTP/1.1, as git speaks it (the JDK's default would try an h2c upgrade). */
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
 
     private Http() {
     }
@@ -20,6 +22,8 @@ public final class Http {
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(b::header);
+        // Large bodies ask first, as curl (and so git) does: the server may refuse before they are sent.
+        b.expectContinue(body != null && body.length > 1024 * 1024);
         try {
             return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

@@ -1,0 +1,121 @@
+package dev.gitfn.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.gitfn.support.Git;
+import dev.gitfn.support.Git.Result;
+import dev.gitfn.support.Http;
+import dev.gitfn.support.TestDirs;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/** Each limit refuses what exceeds it with a message git shows, and the repository is unchanged. */
+@QuarkusTest
+@TestProfile(LimitsTest.SmallLimits.class)
+class LimitsTest {
+
+    public static class SmallLimits implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("gitfn.limits.max-pack-size", "1M", "gitfn.limits.max-object-size", "512K",
+                    "gitfn.limits.max-inflated-request", "64K", "quarkus.http.limits.max-body-size", "4M",
+                    "gitfn.cache.dir", "target/test-data/cache-limits");
+        }
+    }
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private Path work;
+    private Git git;
+    private String url;
+    private Path src;
+    private String before;
+
+    @BeforeEach
+    void setUp() {
+        work = TestDirs.fresh("limits");
+        git = new Git(work.resolve("home"));
+        String name = TestDirs.repoName("limits/repo-" + System.nanoTime());
+        assertEquals(201, Http.createRepo(URI.create(base.toString()), name));
+        url = base + name + ".git";
+        src = git.newRepo(work.resolve("src"), 2);
+        git.ok(src, "push", url, "main");
+        before = git.lsRemote(src, url);
+    }
+
+    private void commitRandomFile(String name, int bytes) throws Exception {
+        byte[] data = new byte[bytes];
+        new Random(name.hashCode()).nextBytes(data);
+        Files.write(src.resolve(name), data);
+        git.ok(src, "add", name);
+        git.ok(src, "commit", "-q", "-m", name);
+    }
+
+    @Test
+    void objectLargerThanTheLimitIsRefused() throws Exception {
+        commitRandomFile("big-object.bin", 700 * 1024);
+        Result push = git.run(src, "push", url, "main");
+        assertNotEquals(0, push.exitCode());
+        assertTrue(push.err().contains("unpack") && push.err().toLowerCase().contains("object"), push.err());
+        assertEquals(before, git.lsRemote(src, url));
+    }
+
+    @Test
+    void packLargerThanTheLimitIsRefused() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            commitRandomFile("part-" + i + ".bin", 400 * 1024); // each object fits, the pack does not
+        }
+        Result push = git.run(src, "push", url, "main");
+        assertNotEquals(0, push.exitCode());
+        assertTrue(push.err().contains("unpack") && push.err().toLowerCase().contains("pack"), push.err());
+        assertEquals(before, git.lsRemote(src, url));
+    }
+
+    @Test
+    void bodyLargerThanTheLimitIs413() throws Exception {
+        HttpResponse<String> r = Http.send("POST", URI.create(url + "/git-receive-pack"),
+                Map.of("Content-Type", "application/x-git-receive-pack-request"), new byte[5 * 1024 * 1024]);
+        assertEquals(413, r.statusCode());
+        assertEquals(before, git.lsRemote(src, url));
+    }
+
+    @Test
+    void decompressionBombIsStopped() throws Exception {
+        // A want, then 10 MB of identical "have" lines: a few kilobytes once gzipped.
+        String head = git.revParse(src, "HEAD");
+        ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(bomb)) {
+            gz.write(("0032want " + head + "\n0000").getBytes());
+            byte[] haves = ("0032have " + "1".repeat(40) + "\n").repeat(1000).getBytes();
+            for (int i = 0; i < 200; i++) {
+                gz.write(haves);
+            }
+            gz.write("0009done\n".getBytes());
+        }
+        assertTrue(bomb.size() < 64 * 1024, "the bomb is small on the wire: " + bomb.size());
+        HttpResponse<String> r = Http.send("POST", URI.create(url + "/git-upload-pack"),
+                Map.of("Content-Type", "application/x-git-upload-pack-request", "Content-Encoding", "gzip"),
+                bomb.toByteArray());
+        boolean refused = r.statusCode() >= 400 || r.body().contains("ERR ");
+        assertTrue(refused && r.body().contains("max-inflated-request"), r.statusCode() + " " + r.body());
+        git.ok(src, "ls-remote", url);
+    }
+}

@@ -49,7 +49,7 @@ public class StoreProducer {
      * SDK's defaults Ceph RGW refuses uploads or stores them aws-chunked, which
      * dumb-HTTP clients then cannot read.
      */
-    static S3AsyncClient s3Client(GitfnConfig.S3 s3) {
+    private static S3AsyncClient s3Client(GitfnConfig.S3 s3) {
         S3AsyncClientBuilder builder = S3AsyncClient.builder()
                 .region(Region.of(s3.region()))
                 .credentialsProvider(DefaultCredentialsProvider.builder().build())

@@ -55,8 +55,8 @@ public class GitHttpErrors {
     @ServerExceptionMapper
     public Response storageDown(StorageUnavailableException e) {
         LOG.warnf("storage unavailable: %s", e.getMessage());
-        return Response.status(Response.Status.SERVICE_UNAVAILABLE).type(MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
-                .header("Retry-After", "5").entity("storage unavailable, try again shortly\n").build();
+        return Response.fromResponse(text(Response.Status.SERVICE_UNAVAILABLE, "storage unavailable, try again shortly"))
+                .header("Retry-After", "5").build();
     }
 
     @ServerExceptionMapper

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.gitfn.support.Git;
 import dev.gitfn.support.Http;
-import dev.gitfn.support.TestDirs;
+import dev.gitfn.support.PushedRepo;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -46,13 +46,11 @@ class BadInputTest {
 
     @BeforeEach
     void setUp() {
-        work = TestDirs.fresh("bad-input");
-        git = new Git(work.resolve("home"));
-        String name = TestDirs.repoName("hostile/target-" + System.nanoTime());
-        assertEquals(201, Http.createRepo(URI.create(base.toString()), name));
-        url = base + name + ".git";
-        src = git.newRepo(work.resolve("src"), 3);
-        git.ok(src, "push", url, "main");
+        PushedRepo repo = PushedRepo.create(base, "hostile/target", 3);
+        work = repo.work();
+        git = repo.git();
+        url = repo.url();
+        src = repo.src();
         refsBefore = git.lsRemote(src, url);
     }
 

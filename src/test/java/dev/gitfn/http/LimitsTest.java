@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import dev.gitfn.support.Git;
 import dev.gitfn.support.Git.Result;
 import dev.gitfn.support.Http;
-import dev.gitfn.support.TestDirs;
+import dev.gitfn.support.PushedRepo;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -51,13 +51,11 @@ class LimitsTest {
 
     @BeforeEach
     void setUp() {
-        work = TestDirs.fresh("limits");
-        git = new Git(work.resolve("home"));
-        String name = TestDirs.repoName("limits/repo-" + System.nanoTime());
-        assertEquals(201, Http.createRepo(URI.create(base.toString()), name));
-        url = base + name + ".git";
-        src = git.newRepo(work.resolve("src"), 2);
-        git.ok(src, "push", url, "main");
+        PushedRepo repo = PushedRepo.create(base, "limits/repo", 2);
+        work = repo.work();
+        git = repo.git();
+        url = repo.url();
+        src = repo.src();
         before = git.lsRemote(src, url);
     }
 

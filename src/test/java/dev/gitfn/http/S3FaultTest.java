@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
 import java.net.URL;
 import java.nio.file.Path;
 
@@ -18,9 +17,8 @@ import dev.gitfn.storage.BlobStore;
 import dev.gitfn.support.FaultyBlobStore;
 import dev.gitfn.support.Git;
 import dev.gitfn.support.Git.Result;
-import dev.gitfn.support.Http;
+import dev.gitfn.support.PushedRepo;
 import dev.gitfn.support.S3ProxyResource;
-import dev.gitfn.support.TestDirs;
 import io.quarkus.arc.ClientProxy;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -52,13 +50,11 @@ class S3FaultTest {
     void setUp() {
         faulty = new FaultyBlobStore(ClientProxy.unwrap(store));
         QuarkusMock.installMockForType(faulty, BlobStore.class);
-        work = TestDirs.fresh("s3-fault");
-        git = new Git(work.resolve("home"));
-        String name = TestDirs.repoName("faults/repo-" + System.nanoTime());
-        assertEquals(201, Http.createRepo(URI.create(base.toString()), name));
-        url = base + name + ".git";
-        src = git.newRepo(work.resolve("src"), 3);
-        git.ok(src, "push", url, "main");
+        PushedRepo repo = PushedRepo.create(base, "faults/repo", 3);
+        work = repo.work();
+        git = repo.git();
+        url = repo.url();
+        src = repo.src();
     }
 
     @AfterEach

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,15 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.gitfn.support.Git;
 import dev.gitfn.support.Http;
-import dev.gitfn.support.PushedRepo;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -31,28 +26,10 @@ import io.quarkus.test.junit.QuarkusTest;
  * repository does not change, and the server goes on serving.
  */
 @QuarkusTest
-class BadInputTest {
+class BadInputTest extends PushedRepoTest {
     private static final String UPLOAD_REQUEST = "application/x-git-upload-pack-request";
     private static final String RECEIVE_REQUEST = "application/x-git-receive-pack-request";
 
-    @TestHTTPResource("/")
-    URL base;
-
-    private Path work;
-    private Git git;
-    private String url;
-    private Path src;
-    private String refsBefore;
-
-    @BeforeEach
-    void setUp() {
-        PushedRepo repo = PushedRepo.create(base, "hostile/target", 3);
-        work = repo.work();
-        git = repo.git();
-        url = repo.url();
-        src = repo.src();
-        refsBefore = git.lsRemote(src, url);
-    }
 
     /** The repository is as it was, and fetch still works. */
     private void assertUnchangedAndServing() {

@@ -6,22 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.gitfn.support.Git;
 import dev.gitfn.support.Git.Result;
 import dev.gitfn.support.Http;
-import dev.gitfn.support.PushedRepo;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -29,7 +24,7 @@ import io.quarkus.test.junit.TestProfile;
 /** Each limit refuses what exceeds it with a message git shows, and the repository is unchanged. */
 @QuarkusTest
 @TestProfile(LimitsTest.SmallLimits.class)
-class LimitsTest {
+class LimitsTest extends PushedRepoTest {
 
     public static class SmallLimits implements QuarkusTestProfile {
         @Override
@@ -40,24 +35,6 @@ class LimitsTest {
         }
     }
 
-    @TestHTTPResource("/")
-    URL base;
-
-    private Path work;
-    private Git git;
-    private String url;
-    private Path src;
-    private String before;
-
-    @BeforeEach
-    void setUp() {
-        PushedRepo repo = PushedRepo.create(base, "limits/repo", 2);
-        work = repo.work();
-        git = repo.git();
-        url = repo.url();
-        src = repo.src();
-        before = git.lsRemote(src, url);
-    }
 
     private void commitRandomFile(String name, int bytes) throws Exception {
         byte[] data = new byte[bytes];
@@ -73,7 +50,7 @@ class LimitsTest {
         Result push = git.run(src, "push", url, "main");
         assertNotEquals(0, push.exitCode());
         assertTrue(push.err().contains("unpack") && push.err().toLowerCase().contains("object"), push.err());
-        assertEquals(before, git.lsRemote(src, url));
+        assertEquals(refsBefore, git.lsRemote(src, url));
     }
 
     @Test
@@ -84,7 +61,7 @@ class LimitsTest {
         Result push = git.run(src, "push", url, "main");
         assertNotEquals(0, push.exitCode());
         assertTrue(push.err().contains("unpack") && push.err().toLowerCase().contains("pack"), push.err());
-        assertEquals(before, git.lsRemote(src, url));
+        assertEquals(refsBefore, git.lsRemote(src, url));
     }
 
     @Test
@@ -92,7 +69,7 @@ class LimitsTest {
         HttpResponse<String> r = Http.send("POST", URI.create(url + "/git-receive-pack"),
                 Map.of("Content-Type", "application/x-git-receive-pack-request"), new byte[5 * 1024 * 1024]);
         assertEquals(413, r.statusCode());
-        assertEquals(before, git.lsRemote(src, url));
+        assertEquals(refsBefore, git.lsRemote(src, url));
     }
 
     @Test

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URL;
-import java.nio.file.Path;
 
 import jakarta.inject.Inject;
 
@@ -17,11 +15,9 @@ import dev.gitfn.storage.BlobStore;
 import dev.gitfn.support.FaultyBlobStore;
 import dev.gitfn.support.Git;
 import dev.gitfn.support.Git.Result;
-import dev.gitfn.support.PushedRepo;
 import dev.gitfn.support.S3ProxyResource;
 import io.quarkus.arc.ClientProxy;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -32,29 +28,17 @@ import io.quarkus.test.junit.QuarkusTest;
  */
 @QuarkusTest
 @QuarkusTestResource(value = S3ProxyResource.class, restrictToAnnotatedClass = true)
-class S3FaultTest {
-
-    @TestHTTPResource("/")
-    URL base;
+class S3FaultTest extends PushedRepoTest {
 
     @Inject
     BlobStore store;
 
     private FaultyBlobStore faulty;
-    private Path work;
-    private Git git;
-    private String url;
-    private Path src;
 
     @BeforeEach
-    void setUp() {
+    void installFaultyStore() {
         faulty = new FaultyBlobStore(ClientProxy.unwrap(store));
         QuarkusMock.installMockForType(faulty, BlobStore.class);
-        PushedRepo repo = PushedRepo.create(base, "faults/repo", 3);
-        work = repo.work();
-        git = repo.git();
-        url = repo.url();
-        src = repo.src();
     }
 
     @AfterEach

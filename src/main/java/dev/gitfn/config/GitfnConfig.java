@@ -36,6 +36,56 @@ public interface GitfnConfig {
 
     Limits limits();
 
+    Auth auth();
+
+    /**
+     * Who may do what. With neither an admin token nor a JWT issuer set, authentication
+     * is off: everyone may read and write, and the server refuses to listen beyond
+     * loopback unless {@link #allowAnonymous()} says that is meant.
+     */
+    interface Auth {
+        /** Bootstrap admin token (Basic password or Bearer); setting it turns authentication on. */
+        Optional<String> adminToken();
+
+        /** With authentication off, allow listening on a non-loopback address anyway. */
+        @WithDefault("false")
+        boolean allowAnonymous();
+
+        /** Realm named in {@code WWW-Authenticate}. */
+        @WithDefault("gitfn")
+        String realm();
+
+        /** Members of this group (from the user record or the JWT's groups claim) are admins. */
+        @WithDefault("admins")
+        String adminGroup();
+
+        /** How long users and access lists read from the store are trusted before revalidation. */
+        @WithDefault("5s")
+        Duration cacheTtl();
+
+        Jwt jwt();
+
+        /** Bearer JWTs from an OIDC provider; setting the issuer and JWKS turns them on. */
+        interface Jwt {
+            /** Required {@code iss} claim, e.g. {@code https://accounts.example.com}. */
+            Optional<String> issuer();
+
+            /** Where the provider publishes its signing keys: an http(s) URL or a file path. */
+            Optional<String> jwksUrl();
+
+            /** Required {@code aud} claim; unset accepts any audience. */
+            Optional<String> audience();
+
+            /** Claim that names the user. */
+            @WithDefault("preferred_username")
+            String userClaim();
+
+            /** Claim that lists the user's groups. */
+            @WithDefault("groups")
+            String groupsClaim();
+        }
+    }
+
     /** Bounds on what one request may make the server do; each refusal reaches git as an error message. */
     interface Limits {
         /** Largest pack one push may send. */

@@ -2,6 +2,7 @@ package dev.gitfn.http;
 
 import java.util.zip.ZipException;
 
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -9,6 +10,9 @@ import org.eclipse.jgit.errors.PackProtocolException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import dev.gitfn.auth.AccessControl;
+import dev.gitfn.auth.AccessDeniedException;
+import dev.gitfn.auth.AuthenticationRequiredException;
 import dev.gitfn.cache.InvalidRepoNameException;
 import dev.gitfn.cache.RepoExistsException;
 import dev.gitfn.cache.RepoNotFoundException;
@@ -21,6 +25,24 @@ import dev.gitfn.storage.StorageUnavailableException;
  */
 public class GitHttpErrors {
     private static final Logger LOG = Logger.getLogger(GitHttpErrors.class);
+
+    private final AccessControl access;
+
+    public GitHttpErrors(AccessControl access) {
+        this.access = access;
+    }
+
+    /** 401 with a Basic challenge, which makes git ask its credential helper (or the user). */
+    @ServerExceptionMapper
+    public Response unauthenticated(AuthenticationRequiredException e) {
+        return Response.fromResponse(text(Response.Status.UNAUTHORIZED, e.getMessage()))
+                .header(HttpHeaders.WWW_AUTHENTICATE, access.challenge()).build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(AccessDeniedException e) {
+        return text(Response.Status.FORBIDDEN, e.getMessage());
+    }
 
     @ServerExceptionMapper
     public Response notFound(RepoNotFoundException e) {

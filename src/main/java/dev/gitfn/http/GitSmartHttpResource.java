@@ -15,6 +15,9 @@ import jakarta.ws.rs.core.StreamingOutput;
 
 import org.jboss.logging.Logger;
 
+import dev.gitfn.auth.AccessControl;
+import dev.gitfn.auth.Permission;
+import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.cache.RepoExistsException;
 import dev.gitfn.cache.RepoName;
 import dev.gitfn.cache.RepoNotFoundException;
@@ -40,12 +43,15 @@ public class GitSmartHttpResource {
 
     private final RepositoryCache cache;
     private final SmartProtocol protocol;
+    private final AccessControl access;
     private final boolean createOnPush;
     private final long maxInflatedRequest;
 
-    public GitSmartHttpResource(RepositoryCache cache, SmartProtocol protocol, GitfnConfig config) {
+    public GitSmartHttpResource(RepositoryCache cache, SmartProtocol protocol, AccessControl access,
+            GitfnConfig config) {
         this.cache = cache;
         this.protocol = protocol;
+        this.access = access;
         this.createOnPush = config.createOnPush();
         this.maxInflatedRequest = config.limits().maxInflatedRequest().asLongValue();
     }
@@ -53,9 +59,11 @@ public class GitSmartHttpResource {
     @GET
     @Path("{repo: .+}/info/refs")
     public Response infoRefs(@PathParam("repo") String repoPath, @QueryParam("service") String serviceName,
-            @HeaderParam(GIT_PROTOCOL) String gitProtocol) throws IOException {
+            @HeaderParam(GIT_PROTOCOL) String gitProtocol,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws IOException {
         RepoName name = RepoName.parse(repoPath);
         if (serviceName == null) {
+            access.authorize(authorization, name, Permission.READ);
             // A dumb-protocol client: answer what update-server-info would have written.
             try (CachedRepo repo = cache.open(name)) {
                 return noCache(Response.ok(cache.infoRefs(repo), "text/plain; charset=utf-8"));
@@ -63,6 +71,9 @@ public class GitSmartHttpResource {
         }
         GitService service = GitService.fromName(serviceName)
                 .orElseThrow(() -> new UnsupportedServiceException(serviceName));
+        // Push is checked at discovery, as git's http-backend does, so git asks for
+        // credentials before it builds and sends a pack.
+        access.authorize(authorization, name, service.permission());
         CachedRepo repo = service == GitService.RECEIVE_PACK ? openForPush(name) : cache.open(name);
         StreamingOutput body = out -> {
             try (repo) {
@@ -77,8 +88,10 @@ public class GitSmartHttpResource {
     public Response uploadPack(@PathParam("repo") String repoPath,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding,
-            @HeaderParam(GIT_PROTOCOL) String gitProtocol, InputStream requestBody) throws IOException {
+            @HeaderParam(GIT_PROTOCOL) String gitProtocol,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, InputStream requestBody) throws IOException {
         RepoName name = RepoName.parse(repoPath);
+        access.authorize(authorization, name, Permission.READ);
         requireContentType(contentType, GitService.UPLOAD_PACK);
         InputStream in = RequestBodies.decode(requestBody, contentEncoding, maxInflatedRequest);
         CachedRepo repo = cache.open(name);
@@ -94,13 +107,16 @@ public class GitSmartHttpResource {
     @Path("{repo: .+}/git-receive-pack")
     public Response receivePack(@PathParam("repo") String repoPath,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding, InputStream requestBody)
+            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, InputStream requestBody)
             throws IOException {
         RepoName name = RepoName.parse(repoPath);
+        access.authorize(authorization, name, Permission.WRITE);
         requireContentType(contentType, GitService.RECEIVE_PACK);
         InputStream in = RequestBodies.decode(requestBody, contentEncoding, maxInflatedRequest);
         openForPush(name).close(); // 404 now, before the answer starts; the push takes its own lease
-        StreamingOutput body = out -> protocol.receivePack(name, in, out);
+        RepoAccess rules = access.rules(name);
+        StreamingOutput body = out -> protocol.receivePack(name, rules, in, out);
         return noCache(Response.ok(body, GitService.RECEIVE_PACK.resultType()));
     }
 

@@ -6,16 +6,31 @@ import java.util.List;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.jgit.lib.Repository;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import dev.gitfn.auth.AccessControl;
+import dev.gitfn.auth.AuthDirectory;
+import dev.gitfn.auth.RepoAccess;
+import dev.gitfn.auth.UserRecord;
 import dev.gitfn.cache.RepoName;
 import dev.gitfn.cache.RepositoryCache;
 
-/** The repository API: create ({@code POST /api/repos}) and list ({@code GET /api/repos}). */
+/**
+ * The repository API, admins only: create ({@code POST /api/repos}), list
+ * ({@code GET /api/repos}), and each repository's access list and protected refs.
+ */
 @Path("/api/repos")
 @Produces(MediaType.APPLICATION_JSON)
 public class RepoApiResource {
@@ -28,25 +43,102 @@ public class RepoApiResource {
     public record RepoView(String name) {
     }
 
-    private final RepositoryCache cache;
+    /** Body and answer of {@code /api/repos/<repo>/access}. */
+    public record AccessView(@JsonProperty("public") boolean isPublic, List<String> read, List<String> write) {
+    }
 
-    public RepoApiResource(RepositoryCache cache) {
+    /** Body and answer of {@code /api/repos/<repo>/protected}. */
+    public record ProtectedView(List<String> refs) {
+    }
+
+    private final RepositoryCache cache;
+    private final AccessControl access;
+    private final AuthDirectory directory;
+
+    public RepoApiResource(RepositoryCache cache, AccessControl access, AuthDirectory directory) {
         this.cache = cache;
+        this.access = access;
+        this.directory = directory;
     }
 
     @GET
-    public List<RepoView> list() throws IOException {
+    public List<RepoView> list(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws IOException {
+        access.requireAdmin(authorization);
         return cache.list().stream().map(n -> new RepoView(n.value())).toList();
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(CreateRepo request) throws IOException {
+    public Response create(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, CreateRepo request)
+            throws IOException {
+        access.requireAdmin(authorization);
         if (request == null || request.name() == null) {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body must be {\"name\":\"team/app\"}");
         }
         RepoName name = RepoName.parse(request.name());
         cache.create(name);
         return Response.created(URI.create("/" + name.directory())).entity(new RepoView(name.value())).build();
+    }
+
+    @GET
+    @Path("{repo: .+}/access")
+    public AccessView getAccess(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("repo") String repo) throws IOException {
+        access.requireAdmin(authorization);
+        RepoAccess rules = directory.access(RepoName.parse(repo));
+        return new AccessView(rules.isPublic(), rules.read(), rules.write());
+    }
+
+    @PUT
+    @Path("{repo: .+}/access")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response putAccess(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("repo") String repo, AccessView request) throws IOException {
+        access.requireAdmin(authorization);
+        RepoName name = RepoName.parse(repo);
+        if (request == null || !validEntries(request.read()) || !validEntries(request.write())) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body must be "
+                    + "{\"public\":false,\"read\":[\"bob\",\"group:qa\"],\"write\":[\"alice\"]}");
+        }
+        RepoAccess updated = directory.updateAccess(name, current -> new RepoAccess(request.isPublic(),
+                request.read(), request.write(), current.protectedRefs()));
+        return Response.ok(new AccessView(updated.isPublic(), updated.read(), updated.write())).build();
+    }
+
+    @GET
+    @Path("{repo: .+}/protected")
+    public ProtectedView getProtected(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("repo") String repo) throws IOException {
+        access.requireAdmin(authorization);
+        return new ProtectedView(directory.access(RepoName.parse(repo)).protectedRefs());
+    }
+
+    @PUT
+    @Path("{repo: .+}/protected")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response putProtected(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("repo") String repo, ProtectedView request) throws IOException {
+        access.requireAdmin(authorization);
+        RepoName name = RepoName.parse(repo);
+        if (request == null || request.refs() == null || !request.refs().stream().allMatch(RepoApiResource::validRef)) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body must be {\"refs\":[\"refs/heads/main\"]}; "
+                    + "each a full ref name, or a prefix ending in '*' such as refs/heads/release/*");
+        }
+        RepoAccess updated = directory.updateAccess(name, current -> new RepoAccess(current.isPublic(),
+                current.read(), current.write(), request.refs()));
+        return Response.ok(new ProtectedView(updated.protectedRefs())).build();
+    }
+
+    private static boolean validEntries(List<String> entries) {
+        return entries == null || entries.stream().allMatch(e -> e != null
+                && UserRecord.validName(e.startsWith("group:") ? e.substring("group:".length()) : e));
+    }
+
+    private static boolean validRef(String ref) {
+        if (ref == null || !ref.startsWith("refs/")) {
+            return false;
+        }
+        String exact = ref.endsWith("/*") ? ref.substring(0, ref.length() - 2) : ref;
+        return Repository.isValidRefName(exact);
     }
 }

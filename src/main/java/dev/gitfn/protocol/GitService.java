@@ -2,6 +2,8 @@ package dev.gitfn.protocol;
 
 import java.util.Optional;
 
+import dev.gitfn.auth.Permission;
+
 /** The two smart-protocol services and the media types git's HTTP protocol gives them. */
 public enum GitService {
     UPLOAD_PACK("git-upload-pack"),
@@ -16,6 +18,11 @@ public enum GitService {
     /** The name on the wire: {@code git-upload-pack} or {@code git-receive-pack}. */
     public String serviceName() {
         return serviceName;
+    }
+
+    /** What a client needs to use this service on a repository. */
+    public Permission permission() {
+        return this == RECEIVE_PACK ? Permission.WRITE : Permission.READ;
     }
 
     public String advertisementType() {

@@ -17,6 +17,7 @@ import org.eclipse.jgit.transport.UploadPack;
 
 import org.jboss.logging.Logger;
 
+import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.cache.RepoName;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.cache.RepositoryCache;
@@ -91,11 +92,10 @@ public class SmartProtocol {
     }
 
     /** Receives one push: commands, pack, checks, then the store commit; writes git's status report. */
-    public void receivePack(RepoName name, InputStream in, OutputStream out) throws IOException {
+    public void receivePack(RepoName name, RepoAccess rules, InputStream in, OutputStream out) throws IOException {
         TrackingOutputStream tracked = new TrackingOutputStream(out);
         reportingErrors("receive-pack", name, tracked, () -> cache.push(name, session -> {
-            StoreReceivePack rp = new StoreReceivePack(session, limits.maxPackSize().asLongValue(),
-                    limits.maxObjectSize().asLongValue());
+            StoreReceivePack rp = new StoreReceivePack(session, rules, limits);
             rp.setBiDirectionalPipe(false);
             try {
                 rp.receiveWithExceptionPropagation(in, tracked, null);

@@ -8,7 +8,9 @@ import org.eclipse.jgit.transport.ReceiveCommand.Result;
 import org.eclipse.jgit.transport.ReceivePack;
 import org.jboss.logging.Logger;
 
+import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.cache.PushSession;
+import dev.gitfn.config.GitfnConfig;
 
 /**
  * JGit's receive-pack with one change: accepted commands are published to the
@@ -20,17 +22,20 @@ final class StoreReceivePack extends ReceivePack {
     private static final Logger LOG = Logger.getLogger(StoreReceivePack.class);
 
     private final PushSession session;
+    private final RepoAccess rules;
 
-    StoreReceivePack(PushSession session, long maxPackSize, long maxObjectSize) {
+    StoreReceivePack(PushSession session, RepoAccess rules, GitfnConfig.Limits limits) {
         super(session.repository());
         this.session = session;
+        this.rules = rules;
         setAllowPushOptions(true);
-        setMaxPackSizeLimit(maxPackSize);
-        setMaxObjectSizeLimit(maxObjectSize);
+        setMaxPackSizeLimit(limits.maxPackSize().asLongValue());
+        setMaxObjectSizeLimit(limits.maxObjectSize().asLongValue());
     }
 
     @Override
     protected void executeCommands() {
+        refuseProtectedRewrites();
         List<ReceiveCommand> toApply = filterCommands(Result.NOT_ATTEMPTED);
         if (toApply.isEmpty()) {
             return;
@@ -44,6 +49,29 @@ final class StoreReceivePack extends ReceivePack {
                     cmd.setResult(Result.REJECTED_OTHER_REASON, "storage unavailable, nothing was changed");
                 }
             }
+        }
+    }
+
+    /**
+     * Protected refs may move forward only: deleting one or rewinding it (a force
+     * push) is refused. With {@code --atomic} one refusal aborts the whole push.
+     */
+    private void refuseProtectedRewrites() {
+        boolean refused = false;
+        for (ReceiveCommand cmd : filterCommands(Result.NOT_ATTEMPTED)) {
+            if (!rules.isProtected(cmd.getRefName())) {
+                continue;
+            }
+            if (cmd.getType() == ReceiveCommand.Type.DELETE) {
+                cmd.setResult(Result.REJECTED_OTHER_REASON, "protected branch: deletion refused");
+                refused = true;
+            } else if (cmd.getType() == ReceiveCommand.Type.UPDATE_NONFASTFORWARD) {
+                cmd.setResult(Result.REJECTED_OTHER_REASON, "protected branch: force-push refused");
+                refused = true;
+            }
+        }
+        if (refused && isAtomic()) {
+            ReceiveCommand.abort(filterCommands(Result.NOT_ATTEMPTED));
         }
     }
 }

@@ -34,6 +34,22 @@ public final class Http {
         }
     }
 
+    /** An {@code Authorization: Basic} header value. */
+    public static String basic(String user, String secret) {
+        return "Basic " + java.util.Base64.getEncoder()
+                .encodeToString((user + ":" + secret).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** A JSON request with an {@code Authorization} header (none when null). */
+    public static HttpResponse<String> json(String method, URI uri, String authorization, String body) {
+        Map<String, String> headers = new java.util.HashMap<>();
+        headers.put("Content-Type", "application/json");
+        if (authorization != null) {
+            headers.put("Authorization", authorization);
+        }
+        return send(method, uri, headers, body == null ? null : body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     public static HttpResponse<String> get(URI uri) {
         return send("GET", uri, Map.of(), null);
     }

@@ -1,0 +1,151 @@
+package dev.gitfn.auth;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.gitfn.cache.RepoName;
+import dev.gitfn.config.GitfnConfig;
+import dev.gitfn.storage.BlobStore;
+import dev.gitfn.storage.BlobStore.Conditional;
+import dev.gitfn.storage.BlobStore.Versioned;
+import dev.gitfn.storage.PreconditionFailedException;
+
+/**
+ * Users and per-repository access, kept in the store beside the repositories
+ * (under {@code .gitfn/}, a name no repository can have) so that every
+ * stateless instance sees the same and a change needs no redeploy. Reads are
+ * trusted for {@code gitfn.auth.cache-ttl}, then revalidated with one
+ * conditional GET; writes are compare-and-swap, so concurrent admins never
+ * lose each other's changes.
+ */
+@ApplicationScoped
+public class AuthDirectory {
+    static final String ROOT = ".gitfn/";
+    private static final int MAX_ATTEMPTS = 16;
+
+    private final BlobStore store;
+    private final ObjectMapper json;
+    private final long ttlNanos;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    /** A document as last read, with its version and when it was checked. */
+    private record Cached(Versioned value, long checkedAt) {
+    }
+
+    public AuthDirectory(BlobStore store, ObjectMapper json, GitfnConfig config) {
+        this.store = store;
+        this.json = json;
+        this.ttlNanos = config.auth().cacheTtl().toNanos();
+    }
+
+    public Optional<UserRecord> user(String name) throws IOException {
+        if (!UserRecord.validName(name)) {
+            return Optional.empty();
+        }
+        return read(userKey(name)).map(v -> parse(v, UserRecord.class));
+    }
+
+    public RepoAccess access(RepoName repo) throws IOException {
+        return read(accessKey(repo)).map(v -> parse(v, RepoAccess.class)).orElse(RepoAccess.NONE);
+    }
+
+    /** Creates a user; false if the name is taken. */
+    public boolean createUser(UserRecord user) throws IOException {
+        if (!UserRecord.validName(user.name())) {
+            throw new IllegalArgumentException("invalid user name");
+        }
+        try {
+            store.putIfMatch(userKey(user.name()), json.writeValueAsBytes(user), null);
+            cache.remove(userKey(user.name()));
+            return true;
+        } catch (PreconditionFailedException e) {
+            return false;
+        }
+    }
+
+    public void deleteUser(String name) throws IOException {
+        if (!UserRecord.validName(name)) {
+            return;
+        }
+        store.delete(userKey(name));
+        cache.remove(userKey(name));
+    }
+
+    /** Changes a user by compare-and-swap; empty if the user does not exist. */
+    public Optional<UserRecord> updateUser(String name, UnaryOperator<UserRecord> change) throws IOException {
+        if (!UserRecord.validName(name)) {
+            return Optional.empty();
+        }
+        return update(userKey(name), UserRecord.class, current -> current.map(change));
+    }
+
+    /** Changes a repository's access record by compare-and-swap. */
+    public RepoAccess updateAccess(RepoName repo, UnaryOperator<RepoAccess> change) throws IOException {
+        return update(accessKey(repo), RepoAccess.class,
+                current -> Optional.of(change.apply(current.orElse(RepoAccess.NONE)))).orElseThrow();
+    }
+
+    private <T> Optional<T> update(String key, Class<T> type,
+            java.util.function.Function<Optional<T>, Optional<T>> change) throws IOException {
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            Optional<Versioned> current = store.get(key);
+            Optional<T> next = change.apply(current.map(v -> parse(v, type)));
+            if (next.isEmpty()) {
+                return next;
+            }
+            try {
+                store.putIfMatch(key, json.writeValueAsBytes(next.get()), current.map(Versioned::etag).orElse(null));
+                cache.remove(key);
+                return next;
+            } catch (PreconditionFailedException e) {
+                // Another admin changed it meanwhile: apply the change to their version.
+            }
+        }
+        throw new IOException("too much contention on " + key);
+    }
+
+    private Optional<Versioned> read(String key) throws IOException {
+        long now = System.nanoTime();
+        Cached known = cache.get(key);
+        if (known != null && now - known.checkedAt() < ttlNanos) {
+            return Optional.ofNullable(known.value());
+        }
+        Versioned value;
+        if (known != null && known.value() != null) {
+            Conditional c = store.getIfChanged(key, known.value().etag());
+            value = switch (c.kind()) {
+                case UNCHANGED -> known.value();
+                case CHANGED -> c.value();
+                case MISSING -> null;
+            };
+        } else {
+            value = store.get(key).orElse(null);
+        }
+        cache.put(key, new Cached(value, now));
+        return Optional.ofNullable(value);
+    }
+
+    private <T> T parse(Versioned v, Class<T> type) {
+        try {
+            return json.readValue(v.data(), type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable auth record: " + e.getMessage(), e);
+        }
+    }
+
+    static String userKey(String name) {
+        return ROOT + "users/" + name + ".json";
+    }
+
+    static String accessKey(RepoName repo) {
+        return ROOT + "access/" + repo.value() + ".json";
+    }
+}

@@ -1,0 +1,166 @@
+package dev.gitfn.http;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import dev.gitfn.auth.AccessControl;
+import dev.gitfn.auth.AuthDirectory;
+import dev.gitfn.auth.Tokens;
+import dev.gitfn.auth.UserRecord;
+
+/**
+ * Users and their personal access tokens; admins only. A token is shown once,
+ * in the answer that creates it; the store keeps only its hash.
+ */
+@Path("/api/users")
+@Produces(MediaType.APPLICATION_JSON)
+public class UserApiResource {
+
+    /** Body of {@code POST /api/users} and {@code PUT /api/users/<name>}. */
+    public record UserRequest(String name, List<String> groups) {
+    }
+
+    /** A user as the API shows it: never a token or its hash. */
+    public record UserView(String name, List<String> groups, List<TokenView> tokens) {
+        static UserView of(UserRecord user) {
+            return new UserView(user.name(), user.groups(),
+                    user.tokens().stream().map(t -> new TokenView(t.id(), t.created())).toList());
+        }
+    }
+
+    /** A token as listed: its id and creation time. */
+    public record TokenView(String id, String created) {
+    }
+
+    /** The answer to creating a token: the only time the token itself is shown. */
+    public record NewToken(String id, String token) {
+    }
+
+    private final AccessControl access;
+    private final AuthDirectory directory;
+
+    public UserApiResource(AccessControl access, AuthDirectory directory) {
+        this.access = access;
+        this.directory = directory;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response create(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, UserRequest request)
+            throws IOException {
+        access.requireAdmin(authorization);
+        if (request == null || !UserRecord.validName(request.name())) {
+            return badName();
+        }
+        List<String> groups = validGroups(request.groups());
+        if (groups == null) {
+            return badName();
+        }
+        UserRecord user = new UserRecord(request.name(), groups, List.of());
+        if (!directory.createUser(user)) {
+            return GitHttpErrors.text(Response.Status.CONFLICT, "user " + request.name() + " exists");
+        }
+        return Response.created(URI.create("/api/users/" + user.name())).entity(UserView.of(user)).build();
+    }
+
+    @GET
+    @Path("{name}")
+    public Response get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("name") String name)
+            throws IOException {
+        access.requireAdmin(authorization);
+        return directory.user(name).map(u -> Response.ok(UserView.of(u)).build()).orElseGet(() -> noUser(name));
+    }
+
+    /** Replaces a user's groups. */
+    @PUT
+    @Path("{name}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response update(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("name") String name, UserRequest request) throws IOException {
+        access.requireAdmin(authorization);
+        List<String> groups = request == null ? null : validGroups(request.groups());
+        if (groups == null) {
+            return badName();
+        }
+        return directory.updateUser(name, u -> new UserRecord(u.name(), groups, u.tokens()))
+                .map(u -> Response.ok(UserView.of(u)).build()).orElseGet(() -> noUser(name));
+    }
+
+    @DELETE
+    @Path("{name}")
+    public Response delete(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("name") String name) throws IOException {
+        access.requireAdmin(authorization);
+        if (directory.user(name).isEmpty()) {
+            return noUser(name);
+        }
+        directory.deleteUser(name);
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("{name}/tokens")
+    public Response newToken(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("name") String name) throws IOException {
+        access.requireAdmin(authorization);
+        String token = Tokens.newToken();
+        String id = Tokens.newId();
+        UserRecord.TokenRecord record = new UserRecord.TokenRecord(id, Tokens.hash(token), Instant.now().toString());
+        return directory.updateUser(name, u -> {
+            List<UserRecord.TokenRecord> tokens = new ArrayList<>(u.tokens());
+            tokens.add(record);
+            return new UserRecord(u.name(), u.groups(), tokens);
+        }).map(u -> Response.status(Response.Status.CREATED).entity(new NewToken(id, token)).build())
+                .orElseGet(() -> noUser(name));
+    }
+
+    @DELETE
+    @Path("{name}/tokens/{id}")
+    public Response revokeToken(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("name") String name, @PathParam("id") String id) throws IOException {
+        access.requireAdmin(authorization);
+        boolean[] found = {false};
+        var user = directory.updateUser(name, u -> {
+            found[0] = u.tokens().stream().anyMatch(t -> t.id().equals(id));
+            return new UserRecord(u.name(), u.groups(), u.tokens().stream().filter(t -> !t.id().equals(id)).toList());
+        });
+        if (user.isEmpty()) {
+            return noUser(name);
+        }
+        return found[0] ? Response.noContent().build()
+                : GitHttpErrors.text(Response.Status.NOT_FOUND, "user " + name + " has no token " + id);
+    }
+
+    /** The groups if every name is valid, else null. */
+    private static List<String> validGroups(List<String> groups) {
+        if (groups == null) {
+            return List.of();
+        }
+        return groups.stream().allMatch(UserRecord::validName) ? List.copyOf(groups) : null;
+    }
+
+    private static Response badName() {
+        return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body must be {\"name\":\"alice\",\"groups\":[\"dev\"]}; "
+                + "names are 1 to 64 letters, digits, '.', '_' and '-', starting with a letter or digit");
+    }
+
+    private static Response noUser(String name) {
+        return GitHttpErrors.text(Response.Status.NOT_FOUND, "no user " + name);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.gitfn.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.gitfn.support.Http;
+import dev.gitfn.support.ServerProcess;
+import dev.gitfn.support.TestDirs;
+
+/**
+ * Safe by default, checked on the packaged server: without authentication it
+ * says so and serves loopback only; it refuses to listen on every address unless
+ * anonymous access is allowed explicitly; with an admin token nothing is anonymous.
+ */
+class SafeDefaultsIT {
+
+    @Test
+    void refusesToListenOnAllAddressesWithoutAuthentication() throws Exception {
+        Path work = TestDirs.fresh("safe-defaults");
+        Path log = work.resolve("refused.log");
+        IOException refused = assertThrows(IOException.class,
+                () -> new ServerProcess(log, env(work, Map.of("QUARKUS_HTTP_HOST", "0.0.0.0"))).close());
+        assertTrue(refused.getMessage().contains("exited with"), refused.getMessage());
+        assertTrue(Files.readString(log).contains("refusing to listen on 0.0.0.0 without authentication"),
+                Files.readString(log));
+
+        Path allowedLog = work.resolve("allowed.log");
+        try (ServerProcess open = new ServerProcess(allowedLog, env(work, Map.of("QUARKUS_HTTP_HOST", "0.0.0.0",
+                "GITFN_AUTH_ALLOW_ANONYMOUS", "true")))) {
+            assertEquals(200, Http.get(URI.create(open.url() + "api/repos")).statusCode());
+            assertTrue(Files.readString(allowedLog).contains("ANYONE may read and write"));
+        }
+    }
+
+    @Test
+    void loopbackWithoutAuthenticationSaysSo() throws Exception {
+        Path work = TestDirs.fresh("safe-loopback");
+        Path log = work.resolve("server.log");
+        try (ServerProcess server = new ServerProcess(log, env(work, Map.of()))) {
+            assertEquals(200, Http.get(URI.create(server.url() + "api/repos")).statusCode());
+            assertTrue(Files.readString(log).contains("no authentication configured"), Files.readString(log));
+        }
+    }
+
+    @Test
+    void withAnAdminTokenNothingIsAnonymous() throws Exception {
+        Path work = TestDirs.fresh("safe-token");
+        try (ServerProcess server = new ServerProcess(work.resolve("server.log"), env(work,
+                Map.of("QUARKUS_HTTP_HOST", "0.0.0.0", "GITFN_AUTH_ADMIN_TOKEN", "s3cret-admin")))) {
+            URI repos = URI.create(server.url() + "api/repos");
+            assertEquals(401, Http.get(repos).statusCode());
+            assertEquals(201, Http.json("POST", repos, "Bearer s3cret-admin", "{\"name\":\"team/app\"}").statusCode());
+            assertEquals(401, Http.get(URI.create(server.url() + "team/app.git/info/refs?service=git-upload-pack"))
+                    .statusCode());
+            assertEquals(401, Http.get(URI.create(server.url() + "team/app.git/info/refs")).statusCode());
+        }
+    }
+
+    private static Map<String, String> env(Path work, Map<String, String> extra) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                "GITFN_FS_ROOT", work.resolve("store").toString(),
+                "GITFN_CACHE_DIR", work.resolve("cache").toString()));
+        env.putAll(extra);
+        return env;
+    }
+}

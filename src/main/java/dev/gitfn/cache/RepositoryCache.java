@@ -56,12 +56,14 @@ public class RepositoryCache {
     private final Path cacheDir;
     private final String defaultBranch;
     private final long maxBytes;
+    private final boolean createOnPush;
     private final Map<RepoName, Entry> entries = new ConcurrentHashMap<>();
 
     public RepositoryCache(BlobStore store, GitfnConfig config) {
         this.store = store;
         this.defaultBranch = config.defaultBranch();
         this.maxBytes = config.cache().maxBytes().asLongValue();
+        this.createOnPush = config.createOnPush();
         try {
             this.cacheDir = Files.createDirectories(config.cache().dir().toAbsolutePath().normalize());
         } catch (IOException e) {
@@ -177,6 +179,26 @@ public class RepositoryCache {
             if (grew) {
                 evictIfOverLimit();
             }
+        }
+    }
+
+    /**
+     * Leases a repository for a push, creating it first when {@code gitfn.create-on-push}
+     * is on; throws {@link RepoNotFoundException} otherwise. The lease is the caller's to close.
+     */
+    public CachedRepo openForPush(RepoName name) throws IOException {
+        try {
+            return open(name);
+        } catch (RepoNotFoundException e) {
+            if (!createOnPush) {
+                throw e;
+            }
+            try {
+                create(name);
+            } catch (RepoExistsException raced) {
+                LOG.debugf("%s was created by a concurrent push", name);
+            }
+            return open(name);
         }
     }
 

@@ -38,6 +38,23 @@ public interface GitfnConfig {
 
     Auth auth();
 
+    Tunnel tunnel();
+
+    /** The WebSocket tunnel ({@code GET /<repo>.git/ws}) that carries git's protocol for {@code git-remote-ws}. */
+    interface Tunnel {
+        /** A tunnel in which nothing moves either way for this long is closed (1008). */
+        @WithDefault("60s")
+        Duration idleTimeout();
+
+        /** Longest a tunnel may stay open, however busy (1008 after it). */
+        @WithDefault("1h")
+        Duration maxDuration();
+
+        /** Tunnels one instance serves at once; more are answered 503 at the upgrade. */
+        @WithDefault("64")
+        int maxSessions();
+    }
+
     /**
      * Who may do what. With neither an admin token nor a JWT issuer set, authentication
      * is off: everyone may read and write, and the server refuses to listen beyond

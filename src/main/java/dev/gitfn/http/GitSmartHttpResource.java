@@ -13,14 +13,11 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
-import org.jboss.logging.Logger;
 
 import dev.gitfn.auth.AccessControl;
 import dev.gitfn.auth.Permission;
 import dev.gitfn.auth.RepoAccess;
-import dev.gitfn.cache.RepoExistsException;
 import dev.gitfn.cache.RepoName;
-import dev.gitfn.cache.RepoNotFoundException;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.config.GitfnConfig;
@@ -38,13 +35,11 @@ import dev.gitfn.protocol.SmartProtocol;
  */
 @Path("/")
 public class GitSmartHttpResource {
-    private static final Logger LOG = Logger.getLogger(GitSmartHttpResource.class);
     static final String GIT_PROTOCOL = "Git-Protocol";
 
     private final RepositoryCache cache;
     private final SmartProtocol protocol;
     private final AccessControl access;
-    private final boolean createOnPush;
     private final long maxInflatedRequest;
 
     public GitSmartHttpResource(RepositoryCache cache, SmartProtocol protocol, AccessControl access,
@@ -52,7 +47,6 @@ public class GitSmartHttpResource {
         this.cache = cache;
         this.protocol = protocol;
         this.access = access;
-        this.createOnPush = config.createOnPush();
         this.maxInflatedRequest = config.limits().maxInflatedRequest().asLongValue();
     }
 
@@ -74,7 +68,7 @@ public class GitSmartHttpResource {
         // Push is checked at discovery, as git's http-backend does, so git asks for
         // credentials before it builds and sends a pack.
         access.authorize(authorization, name, service.permission());
-        CachedRepo repo = service == GitService.RECEIVE_PACK ? openForPush(name) : cache.open(name);
+        CachedRepo repo = service == GitService.RECEIVE_PACK ? cache.openForPush(name) : cache.open(name);
         StreamingOutput body = out -> {
             try (repo) {
                 protocol.advertise(repo, service, gitProtocol, out);
@@ -114,30 +108,10 @@ public class GitSmartHttpResource {
         access.authorize(authorization, name, Permission.WRITE);
         requireContentType(contentType, GitService.RECEIVE_PACK);
         InputStream in = RequestBodies.decode(requestBody, contentEncoding, maxInflatedRequest);
-        openForPush(name).close(); // 404 now, before the answer starts; the push takes its own lease
+        cache.openForPush(name).close(); // 404 now, before the answer starts; the push takes its own lease
         RepoAccess rules = access.rules(name);
         StreamingOutput body = out -> protocol.receivePack(name, rules, in, out);
         return noCache(Response.ok(body, GitService.RECEIVE_PACK.resultType()));
-    }
-
-    /**
-     * Leases a repository for a push, creating it first when {@code gitfn.create-on-push}
-     * is on. The lease is the caller's to close.
-     */
-    private CachedRepo openForPush(RepoName name) throws IOException {
-        try {
-            return cache.open(name);
-        } catch (RepoNotFoundException e) {
-            if (!createOnPush) {
-                throw e;
-            }
-            try {
-                cache.create(name);
-            } catch (RepoExistsException raced) {
-                LOG.debugf("%s was created by a concurrent push", name);
-            }
-            return cache.open(name);
-        }
     }
 
     private static void requireContentType(String contentType, GitService service) {

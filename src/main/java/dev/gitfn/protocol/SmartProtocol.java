@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
+import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -106,6 +107,40 @@ public class SmartProtocol {
             }
             return null;
         }));
+    }
+
+    /**
+     * Serves a whole fetch conversation over a two-way stream (the WebSocket tunnel,
+     * as ssh would): the advertisement, then as many rounds as the client needs.
+     * {@code version} is the protocol version the client asked for ({@code 0}, {@code 1}, {@code 2}).
+     */
+    public void uploadPackSession(CachedRepo repo, int version, InputStream in, OutputStream out) throws IOException {
+        try (UploadPack up = new UploadPack(repo.repository())) {
+            up.setBiDirectionalPipe(true);
+            if (version > 0) {
+                up.setExtraParameters(List.of("version=" + version));
+            }
+            up.uploadWithExceptionPropagation(in, out, null);
+        }
+    }
+
+    /**
+     * Serves a whole push conversation over a two-way stream: the advertisement,
+     * the commands and pack, the store commit, the status report. The push lock is
+     * held throughout, so the advertised refs are the ones the push is checked against.
+     */
+    public void receivePackSession(RepoName name, RepoAccess rules, InputStream in, OutputStream out)
+            throws IOException {
+        cache.push(name, session -> {
+            StoreReceivePack rp = new StoreReceivePack(session, rules, limits);
+            rp.setBiDirectionalPipe(true);
+            try {
+                rp.receiveWithExceptionPropagation(in, out, null);
+            } catch (UnpackException e) {
+                LOG.infof("push to %s refused: %s", name, e.getCause() == null ? e : e.getCause().getMessage());
+            }
+            return null;
+        });
     }
 
     /** A blocking protocol exchange. */

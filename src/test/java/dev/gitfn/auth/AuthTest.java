@@ -209,6 +209,37 @@ class AuthTest {
         assertTrue(forbidden.err().contains("The requested URL returned error: 403"), forbidden.err());
     }
 
+    @Test
+    void tunnelTakesTheSameCredentials() {
+        String alice = user("alice", List.of());
+        String bob = user("bob", List.of());
+        String repo = repo("tunnel", "{\"public\":false,\"read\":[\"bob-" + suffix + "\"],\"write\":[\"alice-"
+                + suffix + "\"]}");
+        String ws = base.toString().replace("http://", "ws://") + repo + ".git";
+        Path src = git.newRepo(work.resolve("src"), 2);
+
+        as("alice", alice, src, "push", ws, "main").ok(); // git's credential helper, as for HTTP
+        as("bob", bob, work, "clone", "-q", ws, "bob").ok();
+        Git.Result bobPush = as("bob", bob, src, "push", ws, "main:refs/heads/bob");
+        assertEquals(128, bobPush.exitCode());
+        assertTrue(bobPush.err().contains("The requested URL returned error: 403"), bobPush.err());
+
+        Git.Result wrong = as("alice", "gfn_wrong", work, "ls-remote", ws);
+        assertEquals(128, wrong.exitCode());
+        assertTrue(wrong.err().contains("Authentication failed for '" + ws + "'"), wrong.err());
+        Git.Result anonymous = git.run(work, "ls-remote", ws);
+        assertEquals(128, anonymous.exitCode());
+        assertTrue(anonymous.err().contains("could not read Username"), anonymous.err());
+
+        // A token in the URL, or in the environment (a JWT as Bearer).
+        String inUrl = ws.replace("ws://", "ws://alice-" + suffix + ":" + alice + "@");
+        git.ok(work, "ls-remote", inUrl);
+        String jwt = TestIssuer.token(TestIssuer.ISSUER, "bob-" + suffix, List.of(), 5);
+        git.run(work, Map.of("GITFN_TOKEN", jwt), "ls-remote", ws).ok();
+        Git.Result badJwt = git.run(work, Map.of("GITFN_TOKEN", "not-a-token"), "ls-remote", ws);
+        assertTrue(badJwt.err().contains("Authentication failed for"), badJwt.err());
+    }
+
     // ---- helpers ----
 
     private String admin() {

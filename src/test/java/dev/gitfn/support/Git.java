@@ -35,7 +35,13 @@ public final class Git {
         env.put("GIT_COMMITTER_NAME", "Test Committer");
         env.put("GIT_COMMITTER_EMAIL", "committer@example.com");
         env.put("LC_ALL", "C");
+        // The build's git-remote-ws on PATH, running on this JDK, as a user who installed it would have.
+        env.put("PATH", HELPER_DIR + java.io.File.pathSeparator + System.getenv("PATH"));
+        env.put("JAVA_HOME", System.getProperty("java.home"));
     }
+
+    /** Where the build leaves the remote helper for ws:// and wss:// URLs. */
+    public static final Path HELPER_DIR = Path.of("target", "bin").toAbsolutePath();
 
     public Path home() {
         return home;

@@ -1,0 +1,278 @@
+package dev.gitfn.tunnel;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import dev.gitfn.auth.AccessControl;
+import dev.gitfn.auth.AccessDeniedException;
+import dev.gitfn.auth.AuthenticationRequiredException;
+import dev.gitfn.auth.RepoAccess;
+import dev.gitfn.cache.InvalidRepoNameException;
+import dev.gitfn.cache.RepoName;
+import dev.gitfn.cache.RepoNotFoundException;
+import dev.gitfn.cache.RepositoryCache;
+import dev.gitfn.cache.RepositoryCache.CachedRepo;
+import dev.gitfn.config.GitfnConfig;
+import dev.gitfn.protocol.GitService;
+import dev.gitfn.protocol.SmartProtocol;
+import dev.gitfn.storage.StorageUnavailableException;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * git's smart protocol tunnelled over a WebSocket, the way ssh tunnels it:
+ * {@code GET /<repo>.git/ws?service=git-upload-pack|git-receive-pack&version=0|1|2}
+ * with an {@code Upgrade: websocket} header. Credentials, the repository and
+ * the service are checked before the upgrade, so refusals are plain HTTP
+ * statuses (401, 403, 404) the helper can report as git does. After it,
+ * binary frames carry the service's stdin and stdout in full duplex; an empty
+ * binary frame ends the client's stdin; the server's close code and reason end
+ * the conversation.
+ *
+ * <p>This is a Vert.x route rather than a WebSockets Next endpoint because it
+ * needs flow control on the inbound side: WebSockets Next queues incoming
+ * messages without bound while a handler is busy, which for a push means
+ * holding the pack in memory. A raw {@link ServerWebSocket} can be paused.
+ */
+@ApplicationScoped
+public class TunnelEndpoint {
+    private static final Logger LOG = Logger.getLogger(TunnelEndpoint.class);
+    /** Commands and framing a push sends besides its pack. */
+    private static final long COMMAND_ALLOWANCE = 16L * 1024 * 1024;
+
+    private final RepositoryCache cache;
+    private final SmartProtocol protocol;
+    private final AccessControl access;
+    private final Vertx vertx;
+    private final GitfnConfig.Tunnel config;
+    private final long maxPushBytes;
+    private final AtomicInteger sessions = new AtomicInteger();
+    private final ExecutorService workers;
+
+    public TunnelEndpoint(RepositoryCache cache, SmartProtocol protocol, AccessControl access, Vertx vertx,
+            GitfnConfig config) {
+        this.cache = cache;
+        this.protocol = protocol;
+        this.access = access;
+        this.vertx = vertx;
+        this.config = config.tunnel();
+        this.maxPushBytes = config.limits().maxPackSize().asLongValue() + COMMAND_ALLOWANCE;
+        // Tunnels block a thread for their whole life; they get their own, never the request pool.
+        AtomicInteger threadIds = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(0, this.config.maxSessions(), 60, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "gitfn-tunnel-" + threadIds.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    void routes(@Observes Router router) {
+        router.routeWithRegex(HttpMethod.GET, "/(.+)/ws").order(-10).handler(this::upgrade);
+    }
+
+    @PreDestroy
+    void shutdown() {
+        workers.shutdownNow();
+    }
+
+    /** What the checks before the upgrade found: the session's parameters and, for fetches, its lease. */
+    private record Accepted(RepoName name, GitService service, int version, RepoAccess rules, CachedRepo lease) {
+    }
+
+    private void upgrade(RoutingContext rc) {
+        HttpServerRequest request = rc.request();
+        if (!"websocket".equalsIgnoreCase(request.getHeader("Upgrade"))) {
+            refuse(rc, 400, "this is gitfn's WebSocket tunnel: clone ws:// URLs with git-remote-ws");
+            return;
+        }
+        if (sessions.incrementAndGet() > config.maxSessions()) {
+            sessions.decrementAndGet();
+            rc.response().putHeader("Retry-After", "5");
+            refuse(rc, 503, "too many tunnels on this instance, try again shortly");
+            return;
+        }
+        request.pause(); // keep the upgrade request intact while the checks run on a worker
+        String path = request.path();
+        String serviceName = request.getParam("service");
+        String versionParam = request.getParam("version");
+        String authorization = request.getHeader("Authorization");
+        vertx.<Accepted>executeBlocking(() -> accept(path, serviceName, versionParam, authorization), false)
+                .onComplete(checked -> {
+                    if (checked.failed()) {
+                        sessions.decrementAndGet();
+                        refuse(rc, checked.cause());
+                        return;
+                    }
+                    Accepted accepted = checked.result();
+                    request.toWebSocket().onComplete(upgraded -> {
+                        if (upgraded.failed()) {
+                            LOG.debugf("upgrade failed: %s", upgraded.cause().getMessage());
+                            release(accepted);
+                            sessions.decrementAndGet();
+                            return;
+                        }
+                        start(upgraded.result(), accepted);
+                    });
+                });
+    }
+
+    /** Runs on a worker: the name, the service, the credentials, and that the repository exists. */
+    private Accepted accept(String path, String serviceName, String versionParam, String authorization)
+            throws IOException {
+        RepoName name = RepoName.parse(path.substring(1, path.length() - "/ws".length()));
+        GitService service = GitService.fromName(serviceName)
+                .orElseThrow(() -> new IllegalArgumentException("unknown service: " + serviceName));
+        int version = parseVersion(versionParam);
+        access.authorize(authorization, name, service.permission());
+        RepoAccess rules = access.rules(name);
+        if (service == GitService.UPLOAD_PACK) {
+            return new Accepted(name, service, version, rules, cache.open(name));
+        }
+        cache.openForPush(name).close(); // 404 now; the push takes its own lease
+        return new Accepted(name, service, version, rules, null);
+    }
+
+    private static int parseVersion(String value) {
+        if (value == null || value.isEmpty()) {
+            return 0;
+        }
+        return switch (value) {
+            case "0" -> 0;
+            case "1" -> 1;
+            case "2" -> 2;
+            default -> throw new IllegalArgumentException("unknown protocol version: " + value);
+        };
+    }
+
+    /** On the event loop, right after the upgrade: wires the streams and hands the session to a thread. */
+    private void start(ServerWebSocket ws, Accepted accepted) {
+        Context context = vertx.getOrCreateContext();
+        long idle = config.idleTimeout().toNanos();
+        WebSocketInputStream in = new WebSocketInputStream(ws, context, idle,
+                accepted.service() == GitService.RECEIVE_PACK ? maxPushBytes : Long.MAX_VALUE);
+        WebSocketOutputStream out = new WebSocketOutputStream(ws, context, idle);
+        in.start();
+        ws.closeHandler(v -> out.notifyDrained());
+        long timer = vertx.setTimer(config.maxDuration().toMillis(), id -> close(ws, CloseCodes.POLICY,
+                "time limit: the tunnel was open " + config.maxDuration().toSeconds()
+                        + " s (gitfn.tunnel.max-duration)"));
+        try {
+            workers.execute(() -> {
+                try {
+                    serve(ws, accepted, in, out);
+                } finally {
+                    vertx.cancelTimer(timer);
+                    sessions.decrementAndGet();
+                }
+            });
+        } catch (RuntimeException rejected) {
+            vertx.cancelTimer(timer);
+            sessions.decrementAndGet();
+            release(accepted);
+            close(ws, CloseCodes.GOING_AWAY, "server is shutting down");
+        }
+    }
+
+    private void serve(ServerWebSocket ws, Accepted accepted, WebSocketInputStream in, WebSocketOutputStream raw) {
+        String what = accepted.service().serviceName() + " of " + accepted.name();
+        try {
+            BufferedOutputStream out = new BufferedOutputStream(raw, 64 * 1024);
+            if (accepted.service() == GitService.UPLOAD_PACK) {
+                try (CachedRepo repo = accepted.lease()) {
+                    protocol.uploadPackSession(repo, accepted.version(), in, out);
+                }
+            } else {
+                protocol.receivePackSession(accepted.name(), accepted.rules(), in, out);
+            }
+            out.flush();
+            close(ws, CloseCodes.NORMAL, "");
+        } catch (Exception e) {
+            TunnelClosedException closed = find(e, TunnelClosedException.class);
+            if (closed != null) {
+                LOG.infof("tunnel %s ended: %s", what, closed.getMessage());
+                close(ws, closed.code(), closed.getMessage());
+            } else if (find(e, StorageUnavailableException.class) != null) {
+                LOG.warnf("tunnel %s: storage unavailable: %s", what, e.getMessage());
+                close(ws, CloseCodes.INTERNAL_ERROR, "storage unavailable, try again shortly");
+            } else if (ws.isClosed()) {
+                LOG.infof("tunnel %s: the client left: %s", what, e.getMessage());
+            } else {
+                LOG.warnf(e, "tunnel %s failed", what);
+                close(ws, CloseCodes.INTERNAL_ERROR, e.getMessage() == null ? "internal server error" : e.getMessage());
+            }
+        }
+    }
+
+    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+
+    private static void release(Accepted accepted) {
+        if (accepted.lease() != null) {
+            accepted.lease().close();
+        }
+    }
+
+    private static void close(ServerWebSocket ws, short code, String reason) {
+        if (!ws.isClosed()) {
+            ws.close(code, truncate(reason));
+        }
+    }
+
+    /** A close reason has at most 123 bytes of UTF-8. */
+    static String truncate(String reason) {
+        byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= 123) {
+            return reason;
+        }
+        String cut = new String(bytes, 0, 120, StandardCharsets.UTF_8);
+        return cut.substring(0, cut.length() - 1) + "...";
+    }
+
+    private void refuse(RoutingContext rc, Throwable cause) {
+        if (cause instanceof AuthenticationRequiredException) {
+            rc.response().putHeader("WWW-Authenticate", access.challenge());
+            refuse(rc, 401, cause.getMessage());
+        } else if (cause instanceof AccessDeniedException) {
+            refuse(rc, 403, cause.getMessage());
+        } else if (cause instanceof RepoNotFoundException) {
+            refuse(rc, 404, "Repository not found");
+        } else if (cause instanceof InvalidRepoNameException || cause instanceof IllegalArgumentException) {
+            refuse(rc, 400, cause.getMessage());
+        } else if (cause instanceof StorageUnavailableException) {
+            rc.response().putHeader("Retry-After", "5");
+            refuse(rc, 503, "storage unavailable, try again shortly");
+        } else {
+            LOG.errorf(cause, "tunnel upgrade failed");
+            refuse(rc, 500, "internal server error");
+        }
+    }
+
+    private static void refuse(RoutingContext rc, int status, String message) {
+        rc.response().setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8")
+                .end(message + "\n");
+    }
+}

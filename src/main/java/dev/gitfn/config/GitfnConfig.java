@@ -116,6 +116,18 @@ public interface GitfnConfig {
         /** Largest fetch request once its gzip is undone (a decompression bomb stops here). */
         @WithDefault("64M")
         MemorySize maxInflatedRequest();
+
+        /** Ref updates one push may carry. */
+        @WithDefault("5000")
+        int maxRefsPerPush();
+
+        /** {@code want}, {@code have} and other request lines one fetch request (or tunnel) may send. */
+        @WithDefault("100000")
+        int maxNegotiationLines();
+
+        /** Longest a client may take to send one request (a push's pack included); stops slow dribblers. */
+        @WithDefault("30m")
+        Duration maxRequestTime();
     }
 
     interface Fs {

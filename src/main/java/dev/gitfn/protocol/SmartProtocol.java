@@ -72,7 +72,7 @@ public class SmartProtocol {
     public void uploadPack(CachedRepo repo, String gitProtocol, InputStream in, OutputStream out)
             throws IOException {
         TrackingOutputStream tracked = new TrackingOutputStream(out);
-        RequestHead request = new RequestHead(in);
+        RequestHead request = new RequestHead(fetchRequest(in));
         reportingErrors("upload-pack", repo.name(), tracked, () -> {
             try (UploadPack up = newUploadPack(repo, gitProtocol)) {
                 up.uploadWithExceptionPropagation(request, tracked, null);
@@ -99,7 +99,9 @@ public class SmartProtocol {
             StoreReceivePack rp = new StoreReceivePack(session, rules, limits);
             rp.setBiDirectionalPipe(false);
             try {
-                rp.receiveWithExceptionPropagation(in, tracked, null);
+                // receive(), unlike receiveWithExceptionPropagation(), tells the client about a
+                // protocol error (a limit among them) even after the side-band has opened.
+                rp.receive(pushRequest(in), tracked, null);
             } catch (UnpackException e) {
                 // A bad pack (truncated, corrupt, refused by fsck): JGit already told the
                 // client "unpack error ..." in the status report, and nothing was committed.
@@ -120,7 +122,7 @@ public class SmartProtocol {
             if (version > 0) {
                 up.setExtraParameters(List.of("version=" + version));
             }
-            up.uploadWithExceptionPropagation(in, out, null);
+            up.uploadWithExceptionPropagation(fetchRequest(in), out, null);
         }
     }
 
@@ -135,12 +137,22 @@ public class SmartProtocol {
             StoreReceivePack rp = new StoreReceivePack(session, rules, limits);
             rp.setBiDirectionalPipe(true);
             try {
-                rp.receiveWithExceptionPropagation(in, out, null);
+                rp.receive(pushRequest(in), out, null);
             } catch (UnpackException e) {
                 LOG.infof("push to %s refused: %s", name, e.getCause() == null ? e : e.getCause().getMessage());
             }
             return null;
         });
+    }
+
+    /** A fetch request under {@code max-negotiation-lines} and {@code max-request-time}. */
+    private InputStream fetchRequest(InputStream in) {
+        return PktLineLimiter.forFetch(in, limits.maxNegotiationLines(), limits.maxRequestTime());
+    }
+
+    /** A push under {@code max-refs-per-push} and {@code max-request-time}. */
+    private InputStream pushRequest(InputStream in) {
+        return PktLineLimiter.forPush(in, limits.maxRefsPerPush(), limits.maxRequestTime());
     }
 
     /** A blocking protocol exchange. */

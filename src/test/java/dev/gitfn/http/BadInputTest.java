@@ -176,4 +176,38 @@ class BadInputTest extends PushedRepoTest {
                     .sorted().toList();
         }
     }
+
+    @Test
+    void aMillionHaveLinesAreStoppedByTheLineLimit() throws Exception {
+        // 10^6 have lines (50 MB, under the inflated-size limit) gzip to well under a megabyte.
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(body)) {
+            gz.write(pkt("want " + git.revParse(src, "HEAD") + "\n"));
+            gz.write(FLUSH);
+            byte[] haves = new String(pkt("have " + "1".repeat(40) + "\n"), StandardCharsets.ISO_8859_1)
+                    .repeat(1000).getBytes(StandardCharsets.ISO_8859_1);
+            for (int i = 0; i < 1000; i++) {
+                gz.write(haves);
+            }
+            gz.write(pkt("done\n"));
+        }
+        HttpResponse<String> r = Http.send("POST", URI.create(url + "/git-upload-pack"),
+                Map.of("Content-Type", UPLOAD_REQUEST, "Content-Encoding", "gzip"), body.toByteArray());
+        assertTrue(r.body().contains("ERR too many lines in one request: more than 100000 "
+                + "(gitfn.limits.max-negotiation-lines)"), r.statusCode() + " " + r.body());
+        assertUnchangedAndServing();
+    }
+
+    @Test
+    void refNamesGitWouldRefuseAreRefused() {
+        String head = git.revParse(src, "HEAD");
+        for (String ref : List.of("refs/heads/a..b", "refs/heads/x.lock", "refs/heads/sp ace", "refs/heads/end/",
+                "refs/heads/@{x}", "refs/heads/ctl\u0001")) {
+            byte[] body = concat(pkt("0".repeat(40) + " " + head + " " + ref + "\0report-status\n"), FLUSH);
+            HttpResponse<String> r = post("git-receive-pack", RECEIVE_REQUEST, body);
+            assertTrue(r.statusCode() >= 400 || r.body().contains("ng " + ref) || r.body().contains("ERR "),
+                    ref + ": " + r.statusCode() + " " + r.body());
+        }
+        assertUnchangedAndServing();
+    }
 }

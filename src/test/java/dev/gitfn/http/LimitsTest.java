@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.util.Map;
 import java.util.Random;
@@ -31,7 +33,8 @@ class LimitsTest extends PushedRepoTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of("gitfn.limits.max-pack-size", "1M", "gitfn.limits.max-object-size", "512K",
                     "gitfn.limits.max-inflated-request", "64K", "quarkus.http.limits.max-body-size", "4M",
-                    "gitfn.cache.dir", "target/test-data/cache-limits");
+                    "gitfn.cache.dir", "target/test-data/cache-limits", "gitfn.limits.max-refs-per-push", "20",
+                    "gitfn.limits.max-negotiation-lines", "500000", "gitfn.limits.max-request-time", "3s");
         }
     }
 
@@ -92,5 +95,51 @@ class LimitsTest extends PushedRepoTest {
         boolean refused = r.statusCode() >= 400 || r.body().contains("ERR ");
         assertTrue(refused && r.body().contains("max-inflated-request"), r.statusCode() + " " + r.body());
         git.ok(src, "ls-remote", url);
+    }
+
+    @Test
+    void tooManyRefsInOnePushAreRefused() {
+        String[] args = new String[27];
+        args[0] = "push";
+        args[1] = url;
+        for (int i = 0; i < 25; i++) {
+            args[i + 2] = "main:refs/heads/many-" + i;
+        }
+        Result push = git.run(src, args);
+        assertNotEquals(0, push.exitCode());
+        assertTrue(push.err().contains("max-refs-per-push"), push.err());
+        assertEquals(refsBefore, git.lsRemote(src, url));
+        git.ok(src, "push", url, "main:refs/heads/just-one"); // a normal push still works
+    }
+
+    @Test
+    void aRequestDribbledSlowerThanTheTimeLimitIsCut() throws Exception {
+        URI target = URI.create(url + "/git-receive-pack");
+        String zero = "0".repeat(40);
+        String command = zero + " " + git.revParse(src, "HEAD") + " refs/heads/slow\0 report-status\n";
+        String pkt = String.format("%04x", command.length() + 4) + command;
+        try (Socket socket = new Socket(target.getHost(), target.getPort())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + target.getPath() + " HTTP/1.1\r\nHost: " + target.getAuthority()
+                    + "\r\nContent-Type: application/x-git-receive-pack-request\r\n"
+                    + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").getBytes());
+            chunk(out, pkt.getBytes());
+            for (int i = 0; i < 5; i++) { // then a byte a second: the pack never comes in time
+                Thread.sleep(1000);
+                chunk(out, new byte[] {'P'});
+            }
+            chunk(out, new byte[0]);
+            String answer = new String(socket.getInputStream().readAllBytes());
+            assertTrue(answer.contains("max-request-time"), answer);
+        }
+        assertEquals(refsBefore, git.lsRemote(src, url));
+    }
+
+    private static void chunk(OutputStream out, byte[] data) throws java.io.IOException {
+        out.write((Integer.toHexString(data.length) + "\r\n").getBytes());
+        out.write(data);
+        out.write("\r\n".getBytes());
+        out.flush();
     }
 }

@@ -34,7 +34,8 @@ class LimitsTest extends PushedRepoTest {
             return Map.of("gitfn.limits.max-pack-size", "1M", "gitfn.limits.max-object-size", "512K",
                     "gitfn.limits.max-inflated-request", "64K", "quarkus.http.limits.max-body-size", "4M",
                     "gitfn.cache.dir", "target/test-data/cache-limits", "gitfn.limits.max-refs-per-push", "20",
-                    "gitfn.limits.max-negotiation-lines", "500000", "gitfn.limits.max-request-time", "3s");
+                    "gitfn.limits.max-negotiation-lines", "500000", "gitfn.limits.max-request-time", "3s",
+                    "quarkus.http.read-timeout", "2s");
         }
     }
 
@@ -124,15 +125,36 @@ class LimitsTest extends PushedRepoTest {
             out.write(("POST " + target.getPath() + " HTTP/1.1\r\nHost: " + target.getAuthority()
                     + "\r\nContent-Type: application/x-git-receive-pack-request\r\n"
                     + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").getBytes());
-            chunk(out, pkt.getBytes());
-            for (int i = 0; i < 5; i++) { // then a byte a second: the pack never comes in time
+            chunk(out, (pkt + "0000").getBytes());
+            byte[] packHeader = "PACK\0\0\0\2\0\0\0\1".getBytes();
+            for (int i = 0; i < 7; i++) { // then the pack, a byte a second: it never comes in time
                 Thread.sleep(1000);
-                chunk(out, new byte[] {'P'});
+                chunk(out, new byte[] {packHeader[i]});
             }
             chunk(out, new byte[0]);
             String answer = new String(socket.getInputStream().readAllBytes());
-            assertTrue(answer.contains("max-request-time"), answer);
+            assertTrue(answer.contains("max-request-time"), answer.replace("\r", "\\r").replace("\n", "\\n"));
         }
+        assertEquals(refsBefore, git.lsRemote(src, url));
+    }
+
+    @Test
+    void aStalledRequestBodyIsCutByTheReadTimeout() throws Exception {
+        URI target = URI.create(url + "/git-receive-pack");
+        String command = "0".repeat(40) + " " + git.revParse(src, "HEAD") + " refs/heads/stalled\0 report-status\n";
+        String pkt = String.format("%04x", command.length() + 4) + command;
+        long start = System.nanoTime();
+        try (Socket socket = new Socket(target.getHost(), target.getPort())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + target.getPath() + " HTTP/1.1\r\nHost: " + target.getAuthority()
+                    + "\r\nContent-Type: application/x-git-receive-pack-request\r\n"
+                    + "Content-Length: 100000\r\nConnection: close\r\n\r\n" + pkt).getBytes());
+            out.flush(); // and then nothing: the rest of the promised body never comes
+            socket.getInputStream().readAllBytes(); // returns once the server gives up on us
+        }
+        long seconds = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        assertTrue(seconds < 20, "the server waited " + seconds + " s for a stalled body");
         assertEquals(refsBefore, git.lsRemote(src, url));
     }
 

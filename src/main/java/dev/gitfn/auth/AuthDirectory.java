@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,6 +31,8 @@ import dev.gitfn.storage.PreconditionFailedException;
 public class AuthDirectory {
     static final String ROOT = ".gitfn/";
     private static final int MAX_ATTEMPTS = 16;
+    /** Names are chosen by clients (any user name in a Basic header): the cache must not grow with them. */
+    private static final int MAX_CACHED = 10_000;
 
     private final BlobStore store;
     private final ObjectMapper json;
@@ -94,7 +97,7 @@ public class AuthDirectory {
     }
 
     private <T> Optional<T> update(String key, Class<T> type,
-            java.util.function.Function<Optional<T>, Optional<T>> change) throws IOException {
+            Function<Optional<T>, Optional<T>> change) throws IOException {
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             Optional<Versioned> current = store.get(key);
             Optional<T> next = change.apply(current.map(v -> parse(v, type)));
@@ -128,6 +131,9 @@ public class AuthDirectory {
             };
         } else {
             value = store.get(key).orElse(null);
+        }
+        if (cache.size() >= MAX_CACHED) {
+            cache.clear(); // crude, but bounded; entries are cheap to read again
         }
         cache.put(key, new Cached(value, now));
         return Optional.ofNullable(value);

@@ -13,7 +13,6 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
-
 import dev.gitfn.auth.AccessControl;
 import dev.gitfn.auth.Permission;
 import dev.gitfn.auth.RepoAccess;

@@ -40,7 +40,7 @@ import dev.gitfn.storage.StoreKeys;
  * <p>Every {@code ./mvnw verify} runs the seeds in
  * {@code src/test/resources/dev/gitfn/protocol/RequestParsingFuzzTestInputs}
  * and then fuzzes for {@code maxDuration}. A longer run by hand:
- * {@code JAZZER_FUZZ=1 ./mvnw test -Dtest=RequestParsingFuzzTest -Djazzer.max_duration=30m}.
+ * {@code ./mvnw test -Dtest=RequestParsingFuzzTest -Djazzer.max_duration=30m}.
  */
 class RequestParsingFuzzTest {
     private static final InMemoryRepository REPO = repository();

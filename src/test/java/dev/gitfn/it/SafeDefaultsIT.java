@@ -8,13 +8,16 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import dev.gitfn.support.Http;
 import dev.gitfn.support.ServerProcess;
+import dev.gitfn.support.StaticFileServer;
 import dev.gitfn.support.TestDirs;
+import dev.gitfn.support.TestIssuer;
 
 /**
  * Safe by default, checked on the packaged server: without authentication it
@@ -62,6 +65,25 @@ class SafeDefaultsIT {
             assertEquals(401, Http.get(URI.create(server.url() + "team/app.git/info/refs?service=git-upload-pack"))
                     .statusCode());
             assertEquals(401, Http.get(URI.create(server.url() + "team/app.git/info/refs")).statusCode());
+        }
+    }
+
+    @Test
+    void jwtsVerifiedAgainstAJwksServedOverHttp() throws Exception {
+        Path work = TestDirs.fresh("safe-jwks");
+        Path keys = work.resolve("keys");
+        Files.createDirectories(keys);
+        Files.copy(TestIssuer.jwks(), keys.resolve("jwks.json"));
+        try (StaticFileServer provider = new StaticFileServer(keys);
+                ServerProcess server = new ServerProcess(work.resolve("server.log"), env(work, Map.of(
+                        "GITFN_AUTH_JWT_ISSUER", TestIssuer.ISSUER,
+                        "GITFN_AUTH_JWT_JWKS_URL", provider.url() + "jwks.json")))) {
+            URI repos = URI.create(server.url() + "api/repos");
+            String admin = TestIssuer.token(TestIssuer.ISSUER, "ops", List.of("admins"), 5);
+            assertEquals(200, Http.json("GET", repos, "Bearer " + admin, null).statusCode());
+            assertEquals(401, Http.json("GET", repos, "Bearer " + TestIssuer.forgedToken("ops", List.of("admins")),
+                    null).statusCode());
+            assertEquals(401, Http.get(repos).statusCode());
         }
     }
 

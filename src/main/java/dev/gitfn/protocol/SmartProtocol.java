@@ -14,6 +14,7 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.PacketLineOut;
 import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
 import org.eclipse.jgit.transport.ReceivePack;
+import org.eclipse.jgit.transport.RefAdvertiser;
 import org.eclipse.jgit.transport.UploadPack;
 
 import org.jboss.logging.Logger;
@@ -50,7 +51,7 @@ public class SmartProtocol {
             throws IOException {
         PacketLineOut pckOut = new PacketLineOut(out);
         if (service == GitService.UPLOAD_PACK) {
-            PacketLineOutRefAdvertiser adv = new UploadPackV0Advertiser(pckOut);
+            PacketLineOutRefAdvertiser adv = new PacketLineOutRefAdvertiser(pckOut);
             UploadPack up = newUploadPack(repo, gitProtocol);
             try {
                 up.sendAdvertisedRefs(adv, service.serviceName());
@@ -117,7 +118,7 @@ public class SmartProtocol {
      * {@code version} is the protocol version the client asked for ({@code 0}, {@code 1}, {@code 2}).
      */
     public void uploadPackSession(CachedRepo repo, int version, InputStream in, OutputStream out) throws IOException {
-        try (UploadPack up = new UploadPack(repo.repository())) {
+        try (UploadPack up = new DeepeningUploadPack(repo.repository())) {
             up.setBiDirectionalPipe(true);
             if (version > 0) {
                 up.setExtraParameters(List.of("version=" + version));
@@ -193,29 +194,30 @@ public class SmartProtocol {
     }
 
     /**
-     * JGit's v0 request parser understands {@code deepen-since} and {@code deepen-not}
-     * (what {@code --shallow-since} and {@code --shallow-exclude} send) but its v0
-     * advertisement leaves them out; this adds them so v0 clients may use them.
+     * JGit's upload-pack with the v0 advertisement completed: its v0 request parser
+     * understands {@code deepen-since} and {@code deepen-not} (what
+     * {@code --shallow-since} and {@code --shallow-exclude} send) but its
+     * advertisement leaves them out. Used for smart HTTP and the tunnel alike.
      */
-    private static final class UploadPackV0Advertiser extends PacketLineOutRefAdvertiser {
+    private static final class DeepeningUploadPack extends UploadPack {
         /** Capability names from git's protocol-capabilities documentation. */
         private static final String DEEPEN_SINCE = "deepen-since";
         private static final String DEEPEN_NOT = "deepen-not";
 
-        UploadPackV0Advertiser(PacketLineOut out) {
-            super(out);
+        DeepeningUploadPack(Repository repository) {
+            super(repository);
         }
 
         @Override
-        public void init(Repository repository) {
-            super.init(repository);
-            advertiseCapability(DEEPEN_SINCE);
-            advertiseCapability(DEEPEN_NOT);
+        public void sendAdvertisedRefs(RefAdvertiser adv, String serviceName) throws IOException {
+            adv.advertiseCapability(DEEPEN_SINCE); // v2 ignores these: it lists its capabilities itself
+            adv.advertiseCapability(DEEPEN_NOT);
+            super.sendAdvertisedRefs(adv, serviceName);
         }
     }
 
     private static UploadPack newUploadPack(CachedRepo repo, String gitProtocol) {
-        UploadPack up = new UploadPack(repo.repository());
+        UploadPack up = new DeepeningUploadPack(repo.repository());
         up.setBiDirectionalPipe(false);
         if (gitProtocol != null && !gitProtocol.isBlank()) {
             up.setExtraParameters(Arrays.asList(gitProtocol.split(":")));

@@ -78,12 +78,17 @@ class TunnelTest {
     @Test
     void shallowAndPartialClones() {
         git.commit(src, 5, "history");
-        git.ok(src, "push", ws, "main");
+        git.ok(src, "tag", "base", "HEAD~3");
+        git.ok(src, "push", ws, "main", "base");
         for (String version : new String[] {"0", "2"}) {
             Path shallow = work.resolve("shallow-" + version);
             git.ok(work, "-c", "protocol.version=" + version, "clone", "--depth", "1", ws, shallow.toString());
             assertEquals("true", git.ok(shallow, "rev-parse", "--is-shallow-repository").trimmed());
             assertEquals("1", git.ok(shallow, "rev-list", "--count", "HEAD").trimmed());
+            Path excluding = work.resolve("exclude-" + version);
+            git.ok(work, "-c", "protocol.version=" + version, "clone", "--shallow-exclude=base", ws,
+                    excluding.toString());
+            assertEquals("3", git.ok(excluding, "rev-list", "--count", "HEAD").trimmed());
         }
         Path partial = work.resolve("partial");
         git.ok(work, "clone", "--filter=blob:none", "--no-checkout", ws, partial.toString());

@@ -96,20 +96,7 @@ public class SmartProtocol {
     /** Receives one push: commands, pack, checks, then the store commit; writes git's status report. */
     public void receivePack(RepoName name, RepoAccess rules, InputStream in, OutputStream out) throws IOException {
         TrackingOutputStream tracked = new TrackingOutputStream(out);
-        reportingErrors("receive-pack", name, tracked, () -> cache.push(name, session -> {
-            StoreReceivePack rp = new StoreReceivePack(session, rules, limits);
-            rp.setBiDirectionalPipe(false);
-            try {
-                // receive(), unlike receiveWithExceptionPropagation(), tells the client about a
-                // protocol error (a limit among them) even after the side-band has opened.
-                rp.receive(pushRequest(in), tracked, null);
-            } catch (UnpackException e) {
-                // A bad pack (truncated, corrupt, refused by fsck): JGit already told the
-                // client "unpack error ..." in the status report, and nothing was committed.
-                LOG.infof("push to %s refused: %s", name, e.getCause() == null ? e : e.getCause().getMessage());
-            }
-            return null;
-        }));
+        reportingErrors("receive-pack", name, tracked, () -> receive(name, rules, false, in, tracked));
     }
 
     /**
@@ -134,12 +121,22 @@ public class SmartProtocol {
      */
     public void receivePackSession(RepoName name, RepoAccess rules, InputStream in, OutputStream out)
             throws IOException {
+        receive(name, rules, true, in, out);
+    }
+
+    /** One receive-pack under the repository's push lock, stateless (HTTP) or two-way (the tunnel). */
+    private void receive(RepoName name, RepoAccess rules, boolean biDirectional, InputStream in, OutputStream out)
+            throws IOException {
         cache.push(name, session -> {
             StoreReceivePack rp = new StoreReceivePack(session, rules, limits);
-            rp.setBiDirectionalPipe(true);
+            rp.setBiDirectionalPipe(biDirectional);
             try {
+                // receive(), unlike receiveWithExceptionPropagation(), tells the client about a
+                // protocol error (a limit among them) even after the side-band has opened.
                 rp.receive(pushRequest(in), out, null);
             } catch (UnpackException e) {
+                // A bad pack (truncated, corrupt, refused by fsck): JGit already told the
+                // client "unpack error ..." in the status report, and nothing was committed.
                 LOG.infof("push to %s refused: %s", name, e.getCause() == null ? e : e.getCause().getMessage());
             }
             return null;

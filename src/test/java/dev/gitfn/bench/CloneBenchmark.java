@@ -1,6 +1,7 @@
 package dev.gitfn.bench;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,17 +33,12 @@ public final class CloneBenchmark {
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 7;
         Path work = TestDirs.fresh("bench");
         Git git = new Git(work.resolve("home"));
-        Path src = work.resolve("src");
-        git.ok(work, "init", "-q", "-b", "main", "src");
-        git.runWithInput(src, Map.of(), fastImportStream(commits), "fast-import", "--quiet").ok();
-        git.ok(src, "reset", "-q", "--hard", "main");
+        Path src = importHistory(git, work, commits);
         System.out.printf("repository: %d commits, %s of packed objects%n", commits,
                 git.ok(src, "count-objects", "-vH").out().lines().filter(l -> l.startsWith("size-pack"))
                         .findFirst().orElse("?"));
 
-        Path projectRoot = work.resolve("backend-root");
-        Files.createDirectories(projectRoot.resolve("bench"));
-        git.ok(work, "clone", "-q", "--bare", src.toString(), projectRoot.resolve("bench/app.git").toString());
+        Path projectRoot = backendRoot(git, work, src);
 
         try (ServerProcess gitfn = new ServerProcess(work.resolve("gitfn.log"),
                 Map.of("GITFN_FS_ROOT", work.resolve("store").toString(),
@@ -82,6 +78,23 @@ public final class CloneBenchmark {
             System.out.printf("gitfn peak resident memory (VmHWM, -Xmx64m): %s%n", peakRss(gitfn.pid()));
         }
         deleteTree(work);
+    }
+
+    /** {@code work/src}: a repository on main with {@code commits} commits, made by fast-import. */
+    static Path importHistory(Git git, Path work, int commits) {
+        Path src = work.resolve("src");
+        git.ok(work, "init", "-q", "-b", "main", "src");
+        git.runWithInput(src, Map.of(), fastImportStream(commits), "fast-import", "--quiet").ok();
+        git.ok(src, "reset", "-q", "--hard", "main");
+        return src;
+    }
+
+    /** A project root for {@code git http-backend} holding {@code bench/app.git}, a bare copy of {@code src}. */
+    static Path backendRoot(Git git, Path work, Path src) throws IOException {
+        Path root = work.resolve("backend-root");
+        Files.createDirectories(root.resolve("bench"));
+        git.ok(work, "clone", "-q", "--bare", src.toString(), root.resolve("bench/app.git").toString());
+        return root;
     }
 
     static void compare(String name, int runs, Runnable gitfn, Runnable backend) {

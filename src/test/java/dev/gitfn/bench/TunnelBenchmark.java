@@ -1,7 +1,6 @@
 package dev.gitfn.bench;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,12 +28,8 @@ public final class TunnelBenchmark {
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 7;
         Path work = TestDirs.fresh("bench-tunnel");
         Git git = new Git(work.resolve("home"));
-        Path src = work.resolve("src");
-        git.ok(work, "init", "-q", "-b", "main", "src");
-        git.runWithInput(src, Map.of(), CloneBenchmark.fastImportStream(commits), "fast-import", "--quiet").ok();
-        Path backendRoot = work.resolve("backend-root");
-        Files.createDirectories(backendRoot.resolve("bench"));
-        git.ok(work, "clone", "-q", "--bare", src.toString(), backendRoot.resolve("bench/app.git").toString());
+        Path src = CloneBenchmark.importHistory(git, work, commits);
+        Path backendRoot = CloneBenchmark.backendRoot(git, work, src);
 
         try (ServerProcess gitfn = new ServerProcess(work.resolve("gitfn.log"),
                 Map.of("GITFN_FS_ROOT", work.resolve("store").toString(),

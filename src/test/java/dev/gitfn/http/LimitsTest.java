@@ -9,9 +9,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.util.Map;
-import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
 import org.junit.jupiter.api.Test;
@@ -39,18 +37,9 @@ class LimitsTest extends PushedRepoTest {
         }
     }
 
-
-    private void commitRandomFile(String name, int bytes) throws Exception {
-        byte[] data = new byte[bytes];
-        new Random(name.hashCode()).nextBytes(data);
-        Files.write(src.resolve(name), data);
-        git.ok(src, "add", name);
-        git.ok(src, "commit", "-q", "-m", name);
-    }
-
     @Test
     void objectLargerThanTheLimitIsRefused() throws Exception {
-        commitRandomFile("big-object.bin", 700 * 1024);
+        git.commitRandomFile(src, "big-object.bin", 700 * 1024);
         Result push = git.run(src, "push", url, "main");
         assertNotEquals(0, push.exitCode());
         assertTrue(push.err().contains("unpack") && push.err().toLowerCase().contains("object"), push.err());
@@ -60,7 +49,7 @@ class LimitsTest extends PushedRepoTest {
     @Test
     void packLargerThanTheLimitIsRefused() throws Exception {
         for (int i = 0; i < 4; i++) {
-            commitRandomFile("part-" + i + ".bin", 400 * 1024); // each object fits, the pack does not
+            git.commitRandomFile(src, "part-" + i + ".bin", 400 * 1024); // each object fits, the pack does not
         }
         Result push = git.run(src, "push", url, "main");
         assertNotEquals(0, push.exitCode());

@@ -126,6 +126,22 @@ public final class Git {
         }
     }
 
+    /**
+     * Commits a file of {@code bytes} random, incompressible bytes (seeded by its name, so
+     * runs repeat): a pack of a known size.
+     */
+    public void commitRandomFile(Path dir, String name, int bytes) {
+        byte[] data = new byte[bytes];
+        new java.util.Random(name.hashCode()).nextBytes(data);
+        try {
+            Files.write(dir.resolve(name), data);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        ok(dir, "add", name);
+        ok(dir, "commit", "-q", "-m", name);
+    }
+
     public String revParse(Path dir, String rev) {
         return ok(dir, "rev-parse", rev).trimmed();
     }

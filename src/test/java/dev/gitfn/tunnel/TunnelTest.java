@@ -9,7 +9,6 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Random;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -125,11 +124,7 @@ class TunnelTest {
     void aConnectionCutMidPushChangesNothing() throws Exception {
         git.ok(src, "push", ws, "main");
         String before = git.lsRemote(work, http);
-        byte[] noise = new byte[6 * 1024 * 1024];
-        new Random(7).nextBytes(noise);
-        Files.write(src.resolve("big.bin"), noise);
-        git.ok(src, "add", "big.bin");
-        git.ok(src, "commit", "-q", "-m", "big");
+        git.commitRandomFile(src, "big.bin", 6 * 1024 * 1024);
 
         int port = URI.create(base.toString()).getPort();
         try (CuttingProxy proxy = new CuttingProxy(port, CuttingProxy.Direction.UPSTREAM, 2 * 1024 * 1024)) {
@@ -149,11 +144,7 @@ class TunnelTest {
 
     @Test
     void aServerGoingAwayMidCloneIsReported() throws Exception {
-        byte[] noise = new byte[4 * 1024 * 1024];
-        new Random(9).nextBytes(noise);
-        Files.write(src.resolve("big.bin"), noise);
-        git.ok(src, "add", "big.bin");
-        git.ok(src, "commit", "-q", "-m", "big");
+        git.commitRandomFile(src, "big.bin", 4 * 1024 * 1024);
         git.ok(src, "push", ws, "main");
         int port = URI.create(base.toString()).getPort();
         try (CuttingProxy proxy = new CuttingProxy(port, CuttingProxy.Direction.DOWNSTREAM, 1024 * 1024)) {

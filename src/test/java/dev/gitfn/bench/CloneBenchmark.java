@@ -41,8 +41,7 @@ public final class CloneBenchmark {
         Path projectRoot = backendRoot(git, work, src);
 
         try (ServerProcess gitfn = new ServerProcess(work.resolve("gitfn.log"),
-                Map.of("GITFN_FS_ROOT", work.resolve("store").toString(),
-                        "GITFN_CACHE_DIR", work.resolve("cache").toString()),
+                ServerProcess.folderStore(work, Map.of()),
                 "-Xmx64m");
                 GitHttpBackend backend = new GitHttpBackend(projectRoot)) {
             if (Http.createRepo(URI.create(gitfn.url()), "bench/app") != 201) {

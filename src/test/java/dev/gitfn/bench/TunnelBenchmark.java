@@ -32,8 +32,7 @@ public final class TunnelBenchmark {
         Path backendRoot = CloneBenchmark.backendRoot(git, work, src);
 
         try (ServerProcess gitfn = new ServerProcess(work.resolve("gitfn.log"),
-                Map.of("GITFN_FS_ROOT", work.resolve("store").toString(),
-                        "GITFN_CACHE_DIR", work.resolve("cache").toString()));
+                ServerProcess.folderStore(work, Map.of()));
                 GitHttpBackend backend = new GitHttpBackend(backendRoot)) {
             if (Http.createRepo(URI.create(gitfn.url()), "bench/app") != 201) {
                 throw new IllegalStateException("cannot create the benchmark repository");

@@ -40,10 +40,8 @@ class LoadUnderAttackIT {
     @Test
     void pushAndCloneUnderHostileTraffic() throws Exception {
         Path work = TestDirs.fresh("load");
-        try (ServerProcess server = new ServerProcess(work.resolve("server.log"), Map.of(
-                "GITFN_FS_ROOT", work.resolve("store").toString(),
-                "GITFN_CACHE_DIR", work.resolve("cache").toString(),
-                "GITFN_AUTH_ADMIN_TOKEN", ADMIN))) {
+        try (ServerProcess server = new ServerProcess(work.resolve("server.log"),
+                ServerProcess.folderStore(work, Map.of("GITFN_AUTH_ADMIN_TOKEN", ADMIN)))) {
             URI api = URI.create(server.url());
             String admin = "Bearer " + ADMIN;
             assertEquals(201, Http.json("POST", api.resolve("/api/repos"), admin, "{\"name\":\"load/app\"}")

@@ -31,13 +31,15 @@ class SafeDefaultsIT {
         Path work = TestDirs.fresh("safe-defaults");
         Path log = work.resolve("refused.log");
         IOException refused = assertThrows(IOException.class,
-                () -> new ServerProcess(log, env(work, Map.of("QUARKUS_HTTP_HOST", "0.0.0.0"))).close());
+                () -> new ServerProcess(log, ServerProcess.folderStore(work,
+                        Map.of("QUARKUS_HTTP_HOST", "0.0.0.0"))).close());
         assertTrue(refused.getMessage().contains("exited with"), refused.getMessage());
         assertTrue(Files.readString(log).contains("refusing to listen on 0.0.0.0 without authentication"),
                 Files.readString(log));
 
         Path allowedLog = work.resolve("allowed.log");
-        try (ServerProcess open = new ServerProcess(allowedLog, env(work, Map.of("QUARKUS_HTTP_HOST", "0.0.0.0",
+        try (ServerProcess open = new ServerProcess(allowedLog, ServerProcess.folderStore(work,
+                Map.of("QUARKUS_HTTP_HOST", "0.0.0.0",
                 "GITFN_AUTH_ALLOW_ANONYMOUS", "true")))) {
             assertEquals(200, Http.get(URI.create(open.url() + "api/repos")).statusCode());
             assertTrue(Files.readString(allowedLog).contains("ANYONE may read and write"));
@@ -48,7 +50,7 @@ class SafeDefaultsIT {
     void loopbackWithoutAuthenticationSaysSo() throws Exception {
         Path work = TestDirs.fresh("safe-loopback");
         Path log = work.resolve("server.log");
-        try (ServerProcess server = new ServerProcess(log, env(work, Map.of()))) {
+        try (ServerProcess server = new ServerProcess(log, ServerProcess.folderStore(work, Map.of()))) {
             assertEquals(200, Http.get(URI.create(server.url() + "api/repos")).statusCode());
             assertTrue(Files.readString(log).contains("no authentication configured"), Files.readString(log));
         }
@@ -57,7 +59,7 @@ class SafeDefaultsIT {
     @Test
     void withAnAdminTokenNothingIsAnonymous() throws Exception {
         Path work = TestDirs.fresh("safe-token");
-        try (ServerProcess server = new ServerProcess(work.resolve("server.log"), env(work,
+        try (ServerProcess server = new ServerProcess(work.resolve("server.log"), ServerProcess.folderStore(work,
                 Map.of("QUARKUS_HTTP_HOST", "0.0.0.0", "GITFN_AUTH_ADMIN_TOKEN", "s3cret-admin")))) {
             URI repos = URI.create(server.url() + "api/repos");
             assertEquals(401, Http.get(repos).statusCode());
@@ -75,7 +77,8 @@ class SafeDefaultsIT {
         Files.createDirectories(keys);
         Files.copy(TestIssuer.jwks(), keys.resolve("jwks.json"));
         try (StaticFileServer provider = new StaticFileServer(keys);
-                ServerProcess server = new ServerProcess(work.resolve("server.log"), env(work, Map.of(
+                ServerProcess server = new ServerProcess(work.resolve("server.log"),
+                        ServerProcess.folderStore(work, Map.of(
                         "GITFN_AUTH_JWT_ISSUER", TestIssuer.ISSUER,
                         "GITFN_AUTH_JWT_JWKS_URL", provider.url() + "jwks.json")))) {
             URI repos = URI.create(server.url() + "api/repos");
@@ -85,13 +88,5 @@ class SafeDefaultsIT {
                     null).statusCode());
             assertEquals(401, Http.get(repos).statusCode());
         }
-    }
-
-    private static Map<String, String> env(Path work, Map<String, String> extra) {
-        Map<String, String> env = new java.util.HashMap<>(Map.of(
-                "GITFN_FS_ROOT", work.resolve("store").toString(),
-                "GITFN_CACHE_DIR", work.resolve("cache").toString()));
-        env.putAll(extra);
-        return env;
     }
 }

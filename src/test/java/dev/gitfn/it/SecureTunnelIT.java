@@ -38,12 +38,11 @@ class SecureTunnelIT {
         try (ServerSocket s = new ServerSocket(0)) {
             sslPort = s.getLocalPort();
         }
-        try (ServerProcess server = new ServerProcess(work.resolve("server.log"), Map.of(
-                "GITFN_FS_ROOT", work.resolve("store").toString(),
-                "GITFN_CACHE_DIR", work.resolve("cache").toString(),
+        try (ServerProcess server = new ServerProcess(work.resolve("server.log"),
+                ServerProcess.folderStore(work, Map.of(
                 "QUARKUS_HTTP_SSL_PORT", Integer.toString(sslPort),
                 "QUARKUS_HTTP_SSL_CERTIFICATE_KEY_STORE_FILE", keystore.toString(),
-                "QUARKUS_HTTP_SSL_CERTIFICATE_KEY_STORE_PASSWORD", "changeit"))) {
+                "QUARKUS_HTTP_SSL_CERTIFICATE_KEY_STORE_PASSWORD", "changeit")))) {
             assertEquals(201, Http.createRepo(URI.create(server.url()), "secure/app"));
             String wss = "wss://127.0.0.1:" + sslPort + "/secure/app.git";
             Git git = new Git(work.resolve("home"));

@@ -32,6 +32,17 @@ public final class ServerProcess implements AutoCloseable {
         awaitReady(log);
     }
 
+    /**
+     * Environment for an instance on the folder store: its store and cache under
+     * {@code work}, plus {@code extra} settings.
+     */
+    public static Map<String, String> folderStore(Path work, Map<String, String> extra) {
+        Map<String, String> env = new java.util.HashMap<>(extra);
+        env.put("GITFN_FS_ROOT", work.resolve("store").toString());
+        env.put("GITFN_CACHE_DIR", work.resolve("cache").toString());
+        return env;
+    }
+
     public String url() {
         return "http://127.0.0.1:" + port + "/";
     }

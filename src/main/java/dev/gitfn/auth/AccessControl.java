@@ -9,6 +9,7 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.gitfn.cache.RepoName;
+import dev.gitfn.cache.RepoNotFoundException;
 import dev.gitfn.config.GitfnConfig;
 
 /**
@@ -65,8 +66,12 @@ public class AccessControl {
         if (who.anonymous()) {
             throw new AuthenticationRequiredException("authentication required");
         }
-        throw new AccessDeniedException(who + " may not " + (permission == Permission.READ ? "read " : "push to ")
-                + repo);
+        if (!access.canRead(who)) {
+            // Signed in but may not even read: answer as for a missing repository, so
+            // names of private repositories are not revealed.
+            throw new RepoNotFoundException(repo);
+        }
+        throw new AccessDeniedException(who + " may not push to " + repo);
     }
 
     /** The repository's rules (protected refs among them); no rules when authentication is off. */

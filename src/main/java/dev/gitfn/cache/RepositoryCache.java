@@ -286,6 +286,29 @@ public class RepositoryCache {
         return ServerInfo.infoRefs(repo.repository(), repo.state());
     }
 
+    /** The dumb-HTTP {@code HEAD} file of a repository as served now. */
+    public byte[] head(CachedRepo repo) {
+        return ServerInfo.head(repo.state());
+    }
+
+    /** The dumb-HTTP {@code objects/info/packs} file of a repository as served now. */
+    public byte[] infoPacks(CachedRepo repo) {
+        return ServerInfo.infoPacks(repo.state());
+    }
+
+    /**
+     * The local file of {@code pack} ({@code pack-<hash>}) with {@code ext} ({@code .pack}
+     * or {@code .idx}), only if the ref state lists that pack: a pack some failed push left
+     * in the cache is never served.
+     */
+    public java.util.Optional<Path> publishedPack(CachedRepo repo, String pack, String ext) {
+        if (!repo.state().packs().contains(pack) || !(ext.equals(".pack") || ext.equals(".idx"))) {
+            return java.util.Optional.empty();
+        }
+        Path file = packFile(repo, pack, ext);
+        return Files.isRegularFile(file) ? java.util.Optional.of(file) : java.util.Optional.empty();
+    }
+
     /** Marks the local copy as stale so the next {@link #open} re-reads the store. */
     void invalidate(RepoName name) {
         Entry entry = entries.get(name);

@@ -76,6 +76,63 @@ public class GitSmartHttpResource {
         return noCache(Response.ok(body, service.advertisementType()));
     }
 
+    /** Dumb HTTP's {@code HEAD}, as {@code update-server-info} leaves it, under the rules of smart HTTP. */
+    @GET
+    @Path("{repo: .+}/HEAD")
+    public Response dumbHead(@PathParam("repo") String repoPath,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws IOException {
+        RepoName name = RepoName.parse(repoPath);
+        access.authorize(authorization, name, Permission.READ);
+        try (CachedRepo repo = cache.open(name)) {
+            return noCache(Response.ok(cache.head(repo), "text/plain; charset=utf-8"));
+        }
+    }
+
+    /** Dumb HTTP's pack list. */
+    @GET
+    @Path("{repo: .+}/objects/info/packs")
+    public Response dumbInfoPacks(@PathParam("repo") String repoPath,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws IOException {
+        RepoName name = RepoName.parse(repoPath);
+        access.authorize(authorization, name, Permission.READ);
+        try (CachedRepo repo = cache.open(name)) {
+            return noCache(Response.ok(cache.infoPacks(repo), "text/plain; charset=utf-8"));
+        }
+    }
+
+    /** A pack or its index; immutable, so cacheable as git's http-backend marks them (private ones stay private). */
+    @GET
+    @Path("{repo: .+}/objects/pack/{pack: pack-[0-9a-f]{40,64}}{ext: \\.(pack|idx)}")
+    public Response dumbPack(@PathParam("repo") String repoPath, @PathParam("pack") String pack,
+            @PathParam("ext") String ext, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization)
+            throws IOException {
+        RepoName name = RepoName.parse(repoPath);
+        access.authorize(authorization, name, Permission.READ);
+        CachedRepo repo = cache.open(name);
+        java.nio.file.Path file;
+        try {
+            file = cache.publishedPack(repo, pack, ext).orElse(null);
+        } catch (RuntimeException e) {
+            repo.close();
+            throw e;
+        }
+        if (file == null) {
+            repo.close();
+            return GitHttpErrors.text(Response.Status.NOT_FOUND, "no such pack");
+        }
+        String type = ext.equals(".pack") ? "application/x-git-packed-objects" : "application/x-git-packed-objects-toc";
+        boolean isPublic = access.rules(name).isPublic() || !access.enabled();
+        StreamingOutput body = out -> {
+            try (repo) {
+                java.nio.file.Files.copy(file, out);
+            }
+        };
+        return Response.ok(body, type)
+                .header(HttpHeaders.CONTENT_LENGTH, java.nio.file.Files.size(file))
+                .header(HttpHeaders.CACHE_CONTROL, (isPublic ? "public" : "private") + ", max-age=31536000, immutable")
+                .build();
+    }
+
     @POST
     @Path("{repo: .+}/git-upload-pack")
     public Response uploadPack(@PathParam("repo") String repoPath,

@@ -34,7 +34,7 @@ import dev.gitfn.support.TestDirs;
  * present and a mirror passes {@code git fsck --strict}.
  */
 class LoadUnderAttackIT {
-    private static final String ADMIN = "load-admin-token";
+    private static final String ADMIN = "load-admin-token-0123456789abcdefghij";
     private static final long RUN_MILLIS = 30_000;
 
     @Test

@@ -60,10 +60,10 @@ class SafeDefaultsIT {
     void withAnAdminTokenNothingIsAnonymous() throws Exception {
         Path work = TestDirs.fresh("safe-token");
         try (ServerProcess server = new ServerProcess(work.resolve("server.log"), ServerProcess.folderStore(work,
-                Map.of("QUARKUS_HTTP_HOST", "0.0.0.0", "GITFN_AUTH_ADMIN_TOKEN", "s3cret-admin")))) {
+                Map.of("QUARKUS_HTTP_HOST", "0.0.0.0", "GITFN_AUTH_ADMIN_TOKEN", "s3cret-admin-token-0123456789abcdefghij")))) {
             URI repos = URI.create(server.url() + "api/repos");
             assertEquals(401, Http.get(repos).statusCode());
-            assertEquals(201, Http.json("POST", repos, "Bearer s3cret-admin", "{\"name\":\"team/app\"}").statusCode());
+            assertEquals(201, Http.json("POST", repos, "Bearer s3cret-admin-token-0123456789abcdefghij", "{\"name\":\"team/app\"}").statusCode());
             assertEquals(401, Http.get(URI.create(server.url() + "team/app.git/info/refs?service=git-upload-pack"))
                     .statusCode());
             assertEquals(401, Http.get(URI.create(server.url() + "team/app.git/info/refs")).statusCode());

@@ -21,7 +21,7 @@ import software.amazon.awssdk.services.s3.S3Configuration;
  * {@code target/s3proxy/s3proxy.jar} by the build) runs as a process of the test;
  * its conditional writes are correct one at a time but not atomic under
  * contention. Ceph RGW, whose compare-and-swap is atomic, is started outside
- * the JVM by {@code .ci/run} (../shared/tools/ceph-rgw.sh) and named by
+ * the JVM by {@code .ci/run} (.ci/ceph-rgw.sh) and named by
  * {@code GITFN_TEST_RGW_ENDPOINT}.
  */
 public final class S3Servers {

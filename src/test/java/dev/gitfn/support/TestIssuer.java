@@ -39,18 +39,32 @@ public final class TestIssuer {
 
     /** A token for {@code user} in {@code groups}, valid for {@code minutes} (negative: already expired). */
     public static String token(String issuer, String user, List<String> groups, int minutes) {
-        return sign(KEY, issuer, user, groups, minutes);
+        return sign(KEY, issuer, null, user, groups, minutes);
+    }
+
+    /** A token for {@code audience} ({@code aud}), signed by the provider's published key. */
+    public static String tokenFor(String audience, String user, List<String> groups, int minutes) {
+        return sign(KEY, ISSUER, audience, user, groups, minutes);
     }
 
     /** The same claims signed by a key the provider never published. */
     public static String forgedToken(String user, List<String> groups) {
-        return sign(generate("test-key"), ISSUER, user, groups, 10);
+        return forgedTokenFor(null, user, groups);
     }
 
-    private static String sign(RsaJsonWebKey key, String issuer, String user, List<String> groups, int minutes) {
+    /** A token for {@code audience} signed by a key the provider never published (same key id). */
+    public static String forgedTokenFor(String audience, String user, List<String> groups) {
+        return sign(generate("test-key"), ISSUER, audience, user, groups, 10);
+    }
+
+    private static String sign(RsaJsonWebKey key, String issuer, String audience, String user, List<String> groups,
+            int minutes) {
         try {
             JwtClaims claims = new JwtClaims();
             claims.setIssuer(issuer);
+            if (audience != null) {
+                claims.setAudience(audience);
+            }
             claims.setSubject("sub-" + user);
             claims.setClaim("preferred_username", user);
             claims.setStringListClaim("groups", groups);

@@ -1,0 +1,589 @@
+package dev.gitfn.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.gitfn.support.Git;
+import dev.gitfn.support.Http;
+import dev.gitfn.support.TestDirs;
+import dev.gitfn.support.TestIssuer;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * Every endpoint, every kind of identity, every kind of repository, sent as raw
+ * requests (hand-built pkt-lines and packs, no git client in front), in the
+ * test JVM so that mutation testing sees the guards. Each row asserts the exact
+ * status, git's credential challenge where git reads one, and that a refused
+ * request left the store byte for byte as it was.
+ *
+ * <p>{@link #expectedGit} and {@link #expectedApi} are the access rules; the
+ * README's access table is checked against them.
+ */
+@QuarkusTest
+@TestProfile(AuthorizationMatrixTest.Profile.class)
+class AuthorizationMatrixTest {
+    static final String ADMIN_TOKEN = "matrix-admin-token-0123456789abcdefghijkl";
+    static final String AUDIENCE = "gitfn-matrix";
+    private static final Path STORE = Path.of("target/test-data/store");
+    private static final String ZERO = "0".repeat(40);
+
+    /** Authentication on, JWTs with a required audience, auth records never cached. */
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("gitfn.auth.admin-token", ADMIN_TOKEN,
+                    "gitfn.auth.cache-ttl", "0s",
+                    "gitfn.auth.jwt.issuer", TestIssuer.ISSUER,
+                    "gitfn.auth.jwt.audience", AUDIENCE,
+                    "gitfn.auth.jwt.jwks-url", TestIssuer.jwks().toString());
+        }
+    }
+
+    /** Who sends the request. */
+    enum Who {
+        ANONYMOUS, WRONG_PASSWORD, REVOKED_TOKEN, EXPIRED_JWT, OTHER_AUDIENCE_JWT, UNTRUSTED_JWT,
+        NO_GRANT, READER, WRITER, WRITER_JWT, ADMIN;
+
+        /** Credentials that are present but prove nothing. */
+        boolean badCredentials() {
+            return switch (this) {
+                case WRONG_PASSWORD, REVOKED_TOKEN, EXPIRED_JWT, OTHER_AUDIENCE_JWT, UNTRUSTED_JWT -> true;
+                default -> false;
+            };
+        }
+    }
+
+    /** The repository a request names. */
+    enum Kind {
+        PUBLIC, PRIVATE, PROTECTED, MISSING
+    }
+
+    /** What an endpoint needs. */
+    enum Access {
+        READ, WRITE
+    }
+
+    /** Every git endpoint on every transport. */
+    enum Endpoint {
+        ADVERTISE_UPLOAD(Access.READ, "GET /{repo}/info/refs?service=git-upload-pack"),
+        ADVERTISE_RECEIVE(Access.WRITE, "GET /{repo}/info/refs?service=git-receive-pack"),
+        UPLOAD_PACK(Access.READ, "POST /{repo}/git-upload-pack"),
+        RECEIVE_PACK(Access.WRITE, "POST /{repo}/git-receive-pack"),
+        DUMB_INFO_REFS(Access.READ, "GET /{repo}/info/refs"),
+        DUMB_HEAD(Access.READ, "GET /{repo}/HEAD"),
+        DUMB_INFO_PACKS(Access.READ, "GET /{repo}/objects/info/packs"),
+        DUMB_PACK(Access.READ, "GET /{repo}/objects/pack/{pack}{ext}"),
+        DUMB_IDX(Access.READ, "GET /{repo}/objects/pack/{pack}{ext}"),
+        TUNNEL_UPLOAD(Access.READ, "GET /{repo}/ws?service=git-upload-pack"),
+        TUNNEL_RECEIVE(Access.WRITE, "GET /{repo}/ws?service=git-receive-pack");
+
+        final Access access;
+        final String route;
+
+        Endpoint(Access access, String route) {
+            this.access = access;
+            this.route = route;
+        }
+    }
+
+    /** Every API route: method, path (with placeholders), the admin's expected status. */
+    record ApiRoute(String method, String template, int adminStatus) {
+    }
+
+    static final List<ApiRoute> API = List.of(
+            new ApiRoute("GET", "/api/repos", 200),
+            new ApiRoute("POST", "/api/repos", 201),
+            new ApiRoute("GET", "/api/repos/{repo}/access", 200),
+            new ApiRoute("PUT", "/api/repos/{repo}/access", 200),
+            new ApiRoute("GET", "/api/repos/{repo}/protected", 200),
+            new ApiRoute("PUT", "/api/repos/{repo}/protected", 200),
+            new ApiRoute("POST", "/api/users", 201),
+            new ApiRoute("GET", "/api/users/{name}", 200),
+            new ApiRoute("PUT", "/api/users/{name}", 200),
+            new ApiRoute("DELETE", "/api/users/{name}", 204),
+            new ApiRoute("POST", "/api/users/{name}/tokens", 201),
+            new ApiRoute("DELETE", "/api/users/{name}/tokens/{id}", 204));
+
+    /** The access rule for git's endpoints. */
+    static int expectedGit(Who who, Kind kind, Access access) {
+        if (who.badCredentials()) {
+            return 401; // wrong credentials are never treated as anonymous
+        }
+        boolean anonymous = who == Who.ANONYMOUS;
+        boolean writer = who == Who.WRITER || who == Who.WRITER_JWT || who == Who.ADMIN;
+        if (kind == Kind.MISSING) {
+            return anonymous ? 401 : 404; // existence is not revealed to the anonymous
+        }
+        boolean canRead = kind == Kind.PUBLIC || writer || who == Who.READER;
+        if (access == Access.READ) {
+            return canRead ? 200 : anonymous ? 401 : 404;
+        }
+        if (writer) {
+            return 200;
+        }
+        return anonymous ? 401 : canRead ? 403 : 404;
+    }
+
+    /** The access rule for the admin API. */
+    static int expectedApi(Who who, int adminStatus) {
+        if (who == Who.ANONYMOUS || who.badCredentials()) {
+            return 401;
+        }
+        return who == Who.ADMIN ? adminStatus : 403;
+    }
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private static boolean ready;
+    private static final Map<Who, String> CREDENTIALS = new HashMap<>();
+    private static final Map<Kind, String> REPOS = new HashMap<>();
+    private static final Map<Kind, String> MAIN = new HashMap<>();
+    private static final Map<Kind, String> PACK = new HashMap<>();
+    private static String suffix;
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    @BeforeEach
+    void setUpOnce() throws Exception {
+        if (ready) {
+            return;
+        }
+        suffix = Long.toString(System.nanoTime(), 36);
+        String reader = user("reader", List.of());
+        String writer = user("writer", List.of());
+        String nobody = user("nobody", List.of());
+        String revoked = user("revoked", List.of());
+        String id = tokenIds("revoked-" + suffix).get(0);
+        assertEquals(204, api("DELETE", "/api/users/revoked-" + suffix + "/tokens/" + id, admin(), null).statusCode());
+
+        CREDENTIALS.put(Who.WRONG_PASSWORD, Http.basic("writer-" + suffix, "gfn_not-the-token"));
+        CREDENTIALS.put(Who.REVOKED_TOKEN, Http.basic("revoked-" + suffix, revoked));
+        CREDENTIALS.put(Who.EXPIRED_JWT,
+                "Bearer " + TestIssuer.tokenFor(AUDIENCE, "writer-" + suffix, List.of("dev"), -5));
+        CREDENTIALS.put(Who.OTHER_AUDIENCE_JWT,
+                "Bearer " + TestIssuer.tokenFor("another-service", "writer-" + suffix, List.of("dev"), 5));
+        CREDENTIALS.put(Who.UNTRUSTED_JWT,
+                "Bearer " + TestIssuer.forgedTokenFor(AUDIENCE, "writer-" + suffix, List.of("dev")));
+        CREDENTIALS.put(Who.NO_GRANT, Http.basic("nobody-" + suffix, nobody));
+        CREDENTIALS.put(Who.READER, Http.basic("reader-" + suffix, reader));
+        CREDENTIALS.put(Who.WRITER, Http.basic("writer-" + suffix, writer));
+        CREDENTIALS.put(Who.WRITER_JWT, "Bearer " + TestIssuer.tokenFor(AUDIENCE, "jwt-" + suffix, List.of("dev"), 30));
+        CREDENTIALS.put(Who.ADMIN, admin());
+
+        Path work = TestDirs.fresh("matrix");
+        Git git = new Git(work.resolve("home"));
+        Path src = git.newRepo(work.resolve("src"), 2);
+        for (Kind kind : Kind.values()) {
+            String name = TestDirs.repoName("matrix/" + kind.name().toLowerCase() + "-" + suffix);
+            REPOS.put(kind, name);
+            if (kind == Kind.MISSING) {
+                MAIN.put(kind, git.revParse(src, "main"));
+                PACK.put(kind, "pack-" + "1".repeat(40));
+                continue;
+            }
+            assertEquals(201, api("POST", "/api/repos", admin(), "{\"name\":\"" + name + "\"}").statusCode());
+            String access = "{\"public\":" + (kind == Kind.PUBLIC) + ",\"read\":[\"reader-" + suffix
+                    + "\"],\"write\":[\"writer-" + suffix + "\",\"group:dev\"]}";
+            if (kind == Kind.PUBLIC) {
+                access = "{\"public\":true,\"read\":[],\"write\":[\"writer-" + suffix + "\",\"group:dev\"]}";
+            }
+            assertEquals(200, api("PUT", "/api/repos/" + name + "/access", admin(), access).statusCode());
+            if (kind == Kind.PROTECTED) {
+                assertEquals(200, api("PUT", "/api/repos/" + name + "/protected", admin(),
+                        "{\"refs\":[\"refs/heads/main\"]}").statusCode());
+            }
+            String url = base.toString().replace("http://", "http://admin:" + ADMIN_TOKEN + "@") + name + ".git";
+            git.ok(src, "push", url, "main");
+            MAIN.put(kind, git.revParse(src, "main"));
+            Matcher pack = Pattern.compile("(?m)^pack (pack-[0-9a-f]{40})$").matcher(state(kind));
+            assertTrue(pack.find(), state(kind));
+            PACK.put(kind, pack.group(1));
+        }
+        ready = true;
+    }
+
+    @Test
+    void everyGitEndpointForEveryIdentityAndRepository() throws Exception {
+        List<String> failures = new ArrayList<>();
+        for (Endpoint endpoint : Endpoint.values()) {
+            for (Kind kind : Kind.values()) {
+                for (Who who : Who.values()) {
+                    String row = endpoint + " " + kind + " " + who;
+                    int expected = expectedGit(who, kind, endpoint.access);
+                    Map<String, String> before = snapshot();
+                    String ref = "refs/heads/m-" + COUNTER.incrementAndGet();
+                    Answer answer = send(endpoint, kind, who, ref);
+                    int wanted = expected == 200 && endpoint.name().startsWith("TUNNEL") ? 101 : expected;
+                    if (answer.status != wanted) {
+                        failures.add(row + ": expected " + wanted + ", got " + answer.status + " " + answer.body);
+                        continue;
+                    }
+                    if (answer.status == 401 && !"Basic realm=\"gitfn\"".equals(answer.challenge)) {
+                        failures.add(row + ": 401 without git's Basic challenge");
+                    }
+                    boolean changes = endpoint == Endpoint.RECEIVE_PACK && expected == 200 && kind != Kind.PROTECTED;
+                    if (changes) {
+                        if (!answer.body.contains("ok " + ref) || !state(kind).contains(" " + ref + "\n")) {
+                            failures.add(row + ": an allowed push did not land: " + answer.body);
+                        }
+                    } else if (!before.equals(snapshot())) {
+                        failures.add(row + ": the store changed");
+                    }
+                    if (endpoint == Endpoint.RECEIVE_PACK && expected == 200 && kind == Kind.PROTECTED
+                            && !answer.body.contains("ng refs/heads/main protected branch: deletion refused")) {
+                        failures.add(row + ": deleting a protected branch was not refused: " + answer.body);
+                    }
+                    if (expected == 200 && endpoint == Endpoint.UPLOAD_PACK && !answer.body.contains("PACK")) {
+                        failures.add(row + ": no pack in the answer: " + answer.body);
+                    }
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), failures.size() + " rows differ:\n" + String.join("\n", failures));
+    }
+
+    @Test
+    void everyApiRouteForEveryIdentity() throws Exception {
+        List<String> failures = new ArrayList<>();
+        for (ApiRoute route : API) {
+            for (Who who : Who.values()) {
+                int expected = expectedApi(who, route.adminStatus());
+                Map<String, String> before = snapshot();
+                HttpResponse<String> answer = sendApi(route, who);
+                String row = route.method() + " " + route.template() + " " + who;
+                if (answer.statusCode() != expected) {
+                    failures.add(row + ": expected " + expected + ", got " + answer.statusCode() + " " + answer.body());
+                } else if (expected >= 400 && !before.equals(snapshot())) {
+                    failures.add(row + ": the store changed");
+                }
+                if (expected == 401 && !answer.headers().firstValue("WWW-Authenticate").isPresent()) {
+                    failures.add(row + ": 401 without a challenge");
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), failures.size() + " rows differ:\n" + String.join("\n", failures));
+    }
+
+    /** A new endpoint that this table does not cover fails the build. */
+    @Test
+    void theTableCoversEveryEndpoint() throws Exception {
+        Set<String> covered = new TreeSet<>();
+        for (Endpoint e : Endpoint.values()) {
+            covered.add(e.route.replaceAll("\\?.*", ""));
+        }
+        API.forEach(r -> covered.add(r.method() + " " + r.template()));
+        Set<String> served = new TreeSet<>();
+        for (Class<?> resource : resourceClasses()) {
+            String root = resource.getAnnotation(jakarta.ws.rs.Path.class).value();
+            for (Method m : resource.getDeclaredMethods()) {
+                String verb = m.isAnnotationPresent(GET.class) ? "GET" : m.isAnnotationPresent(POST.class) ? "POST"
+                        : m.isAnnotationPresent(PUT.class) ? "PUT" : m.isAnnotationPresent(DELETE.class) ? "DELETE"
+                        : m.isAnnotationPresent(PATCH.class) ? "PATCH" : null;
+                if (verb == null) {
+                    continue;
+                }
+                jakarta.ws.rs.Path sub = m.getAnnotation(jakarta.ws.rs.Path.class);
+                String path = ("/" + root + "/" + (sub == null ? "" : sub.value())).replaceAll("/+", "/")
+                        .replaceAll("/$", "");
+                served.add(verb + " " + withoutRegexes(path));
+            }
+        }
+        served.add("GET /{repo}/ws"); // the tunnel, a Vert.x route
+        Set<String> missing = new TreeSet<>(served);
+        missing.removeAll(covered);
+        assertTrue(missing.isEmpty(), "endpoints the authorization matrix does not cover: " + missing);
+    }
+
+    /** {@code {repo: .+}} and {@code {pack: pack-[0-9a-f]{40}}} become {@code {repo}} and {@code {pack}}. */
+    static String withoutRegexes(String template) {
+        StringBuilder b = new StringBuilder();
+        int depth = 0;
+        boolean skipping = false;
+        for (char c : template.toCharArray()) {
+            if (c == '{' && depth++ == 0) {
+                b.append(c);
+                continue;
+            }
+            if (c == '}' && --depth == 0) {
+                skipping = false;
+                b.append(c);
+                continue;
+            }
+            if (depth == 1 && c == ':') {
+                skipping = true;
+            }
+            if (!skipping) {
+                b.append(c);
+            }
+        }
+        return b.toString().replace(" ", "");
+    }
+
+    /** The README's access table is this test's rule, rendered. */
+    @Test
+    void readmeAccessTableMatchesTheRules() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        String start = "<!-- access-table: generated from AuthorizationMatrixTest -->\n";
+        String end = "<!-- /access-table -->";
+        int from = readme.indexOf(start);
+        int to = readme.indexOf(end);
+        String table = accessTable();
+        if (from < 0 || to < from) {
+            fail("README.md lacks the access table; put this between the markers:\n" + start + table + end);
+        }
+        assertEquals(table, readme.substring(from + start.length(), to), "README access table is out of date");
+    }
+
+    static String accessTable() {
+        Map<String, Who> rows = new java.util.LinkedHashMap<>();
+        rows.put("anonymous", Who.ANONYMOUS);
+        rows.put("wrong, revoked or expired credentials, a JWT for another audience or from an unknown key",
+                Who.WRONG_PASSWORD);
+        rows.put("signed in, not on the access list", Who.NO_GRANT);
+        rows.put("on the `read` list", Who.READER);
+        rows.put("on the `write` list", Who.WRITER);
+        rows.put("admin", Who.ADMIN);
+        StringBuilder b = new StringBuilder("| who | read public | read private | push public | push private "
+                + "| missing repository | admin API |\n|---|---|---|---|---|---|---|\n");
+        rows.forEach((label, who) -> b.append("| ").append(label).append(" | ")
+                .append(expectedGit(who, Kind.PUBLIC, Access.READ)).append(" | ")
+                .append(expectedGit(who, Kind.PRIVATE, Access.READ)).append(" | ")
+                .append(expectedGit(who, Kind.PUBLIC, Access.WRITE)).append(" | ")
+                .append(expectedGit(who, Kind.PRIVATE, Access.WRITE)).append(" | ")
+                .append(expectedGit(who, Kind.MISSING, Access.READ)).append(" | ")
+                .append(expectedApi(who, 200)).append(" |\n"));
+        return b.toString();
+    }
+
+    // ---- requests ----
+
+    record Answer(int status, String challenge, String body) {
+    }
+
+    private Answer send(Endpoint endpoint, Kind kind, Who who, String newRef) throws Exception {
+        String repo = REPOS.get(kind) + ".git";
+        Map<String, String> headers = new HashMap<>();
+        if (CREDENTIALS.containsKey(who)) {
+            headers.put("Authorization", CREDENTIALS.get(who));
+        }
+        String main = MAIN.get(kind);
+        String pack = PACK.get(kind);
+        HttpResponse<String> r = switch (endpoint) {
+            case ADVERTISE_UPLOAD -> Http.send("GET", uri("/" + repo + "/info/refs?service=git-upload-pack"), headers,
+                    null);
+            case ADVERTISE_RECEIVE -> Http.send("GET", uri("/" + repo + "/info/refs?service=git-receive-pack"),
+                    headers, null);
+            case UPLOAD_PACK -> {
+                headers.put("Content-Type", "application/x-git-upload-pack-request");
+                yield Http.send("POST", uri("/" + repo + "/git-upload-pack"), headers,
+                        concat(pkt("want " + main + "\n"), "0000".getBytes(), pkt("done\n")));
+            }
+            case RECEIVE_PACK -> {
+                headers.put("Content-Type", "application/x-git-receive-pack-request");
+                byte[] body = kind == Kind.PROTECTED
+                        ? concat(pkt(main + " " + ZERO + " refs/heads/main\0report-status\n"), "0000".getBytes())
+                        : concat(pkt(ZERO + " " + main + " " + newRef + "\0report-status\n"), "0000".getBytes(),
+                                emptyPack());
+                yield Http.send("POST", uri("/" + repo + "/git-receive-pack"), headers, body);
+            }
+            case DUMB_INFO_REFS -> Http.send("GET", uri("/" + repo + "/info/refs"), headers, null);
+            case DUMB_HEAD -> Http.send("GET", uri("/" + repo + "/HEAD"), headers, null);
+            case DUMB_INFO_PACKS -> Http.send("GET", uri("/" + repo + "/objects/info/packs"), headers, null);
+            case DUMB_PACK -> Http.send("GET", uri("/" + repo + "/objects/pack/" + pack + ".pack"), headers, null);
+            case DUMB_IDX -> Http.send("GET", uri("/" + repo + "/objects/pack/" + pack + ".idx"), headers, null);
+            case TUNNEL_UPLOAD, TUNNEL_RECEIVE -> null;
+        };
+        if (r == null) {
+            String service = endpoint == Endpoint.TUNNEL_UPLOAD ? "git-upload-pack" : "git-receive-pack";
+            return upgrade(URI.create(base.toString().replace("http://", "ws://") + repo + "/ws?service=" + service),
+                    headers.get("Authorization"));
+        }
+        return new Answer(r.statusCode(), r.headers().firstValue("WWW-Authenticate").orElse(null), r.body());
+    }
+
+    private static final HttpClient WS = HttpClient.newHttpClient();
+
+    /** 101 when the server opens the tunnel (then closed at once), else its refusal. */
+    private static Answer upgrade(URI endpoint, String authorization) {
+        WebSocket.Builder builder = WS.newWebSocketBuilder();
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
+        try {
+            builder.buildAsync(endpoint, new WebSocket.Listener() {
+            }).join().abort();
+            return new Answer(101, null, "");
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof WebSocketHandshakeException refused) {
+                HttpResponse<?> r = refused.getResponse();
+                return new Answer(r.statusCode(), r.headers().firstValue("WWW-Authenticate").orElse(null),
+                        String.valueOf(r.body()));
+            }
+            throw e;
+        }
+    }
+
+    private HttpResponse<String> sendApi(ApiRoute route, Who who) {
+        String authorization = CREDENTIALS.get(who);
+        String n = Integer.toString(COUNTER.incrementAndGet());
+        String repo = REPOS.get(Kind.PRIVATE);
+        String user = "tmp-" + suffix + "-" + n;
+        String tokenId = "000000000000";
+        if (who == Who.ADMIN && (route.template().contains("{name}"))) {
+            user("tmp", List.of(), user);
+            tokenId = tokenIds(user).get(0);
+        }
+        String path = route.template().replace("{repo}", repo).replace("{name}", user).replace("{id}", tokenId);
+        String body = switch (route.method() + " " + route.template()) {
+            case "POST /api/repos" -> "{\"name\":\"" + TestDirs.repoName("matrix/new-" + suffix + "-" + n) + "\"}";
+            case "PUT /api/repos/{repo}/access" -> "{\"public\":false,\"read\":[\"reader-" + suffix
+                    + "\"],\"write\":[\"writer-" + suffix + "\",\"group:dev\"]}";
+            case "PUT /api/repos/{repo}/protected" -> "{\"refs\":[]}";
+            case "POST /api/users" -> "{\"name\":\"new-" + suffix + "-" + n + "\"}";
+            case "PUT /api/users/{name}" -> "{\"groups\":[\"qa\"]}";
+            default -> null;
+        };
+        return api(route.method(), path, authorization, body);
+    }
+
+    private URI uri(String path) {
+        return URI.create(base.toString()).resolve(path);
+    }
+
+    private HttpResponse<String> api(String method, String path, String authorization, String body) {
+        return Http.json(method, uri(path), authorization, body);
+    }
+
+    private String admin() {
+        return Http.basic("admin", ADMIN_TOKEN);
+    }
+
+    private String user(String name, List<String> groups) {
+        return user(name, groups, name + "-" + suffix);
+    }
+
+    /** Creates a user and returns a new token for it. */
+    private String user(String name, List<String> groups, String full) {
+        String json = "{\"name\":\"" + full + "\",\"groups\":["
+                + String.join(",", groups.stream().map(g -> "\"" + g + "\"").toList()) + "]}";
+        assertEquals(201, api("POST", "/api/users", admin(), json).statusCode());
+        HttpResponse<String> token = api("POST", "/api/users/" + full + "/tokens", admin(), null);
+        assertEquals(201, token.statusCode(), token.body());
+        Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(token.body());
+        assertTrue(m.find(), token.body());
+        return m.group(1);
+    }
+
+    private List<String> tokenIds(String fullName) {
+        HttpResponse<String> view = api("GET", "/api/users/" + fullName, admin(), null);
+        Matcher m = Pattern.compile("\"id\":\"([0-9a-f]+)\"").matcher(view.body());
+        List<String> ids = new ArrayList<>();
+        while (m.find()) {
+            ids.add(m.group(1));
+        }
+        assertTrue(!ids.isEmpty(), view.body());
+        return ids;
+    }
+
+    private static String state(Kind kind) throws IOException {
+        return Files.readString(STORE.resolve(REPOS.get(kind) + ".git/gitfn-state"));
+    }
+
+    /** Every file of the store with a digest of its content. */
+    private static Map<String, String> snapshot() throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> paths = Files.walk(STORE)) {
+            for (Path p : paths.filter(Files::isRegularFile).toList()) {
+                files.put(STORE.relativize(p).toString(), digest(Files.readAllBytes(p)));
+            }
+        }
+        return files;
+    }
+
+    private static String digest(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static byte[] pkt(String line) {
+        byte[] data = line.getBytes(StandardCharsets.UTF_8);
+        return concat(String.format("%04x", data.length + 4).getBytes(StandardCharsets.US_ASCII), data);
+    }
+
+    /** A pack with no objects: enough for a push that only points a ref at an existing commit. */
+    static byte[] emptyPack() {
+        byte[] header = {'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0};
+        try {
+            return concat(header, MessageDigest.getInstance("SHA-1").digest(header));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    private static List<Class<?>> resourceClasses() throws Exception {
+        Path classes = Path.of("target/classes");
+        List<Class<?>> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(classes)) {
+            for (Path p : files.filter(f -> f.toString().endsWith(".class") && !f.toString().contains("$")).toList()) {
+                String name = classes.relativize(p).toString().replace('/', '.').replaceAll("\\.class$", "");
+                Class<?> c = Class.forName(name, false, AuthorizationMatrixTest.class.getClassLoader());
+                if (c.isAnnotationPresent(jakarta.ws.rs.Path.class)) {
+                    found.add(c);
+                }
+            }
+        }
+        assertTrue(found.size() >= 3, "resource classes found: " + found);
+        return found;
+    }
+}

@@ -1,8 +1,8 @@
 package dev.gitfn.auth;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -11,6 +11,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.gitfn.cache.RepoName;
 import dev.gitfn.cache.RepoNotFoundException;
 import dev.gitfn.config.GitfnConfig;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * The one place that decides who a request is and what it may do; every
@@ -49,55 +51,57 @@ public class AccessControl {
 
     /**
      * Checks that the request may do {@code permission} on {@code repo} and says who it is.
-     *
-     * @throws AuthenticationRequiredException anonymous without the right, or wrong credentials (401)
-     * @throws AccessDeniedException a known principal without the right (403)
+     * Fails with {@link AuthenticationRequiredException} (anonymous without the right, or
+     * wrong credentials: 401), {@link RepoNotFoundException} (signed in but may not read:
+     * answered as for a missing repository) or {@link AccessDeniedException} (may read but
+     * not push: 403). Store reads block no thread.
      */
-    public Principal authorize(String authorization, RepoName repo, Permission permission) throws IOException {
+    public Uni<Principal> authorize(String authorization, RepoName repo, Permission permission) {
         if (!enabled()) {
-            return Principal.ANONYMOUS;
+            return Uni.createFrom().item(Principal.ANONYMOUS);
         }
-        Principal who = authenticate(authorization);
-        RepoAccess access = directory.access(repo);
-        boolean allowed = permission == Permission.READ ? access.canRead(who) : access.canWrite(who);
-        if (allowed) {
-            return who;
-        }
-        if (who.anonymous()) {
-            throw new AuthenticationRequiredException("authentication required");
-        }
-        if (!access.canRead(who)) {
-            // Signed in but may not even read: answer as for a missing repository, so
-            // names of private repositories are not revealed.
-            throw new RepoNotFoundException(repo);
-        }
-        throw new AccessDeniedException(who + " may not push to " + repo);
+        return authenticate(authorization).flatMap(who -> directory.accessAsync(repo).map(access -> {
+            boolean allowed = permission == Permission.READ ? access.canRead(who) : access.canWrite(who);
+            if (allowed) {
+                return who;
+            }
+            if (who.anonymous()) {
+                throw new AuthenticationRequiredException("authentication required");
+            }
+            if (!access.canRead(who)) {
+                // Signed in but may not even read: answer as for a missing repository, so
+                // names of private repositories are not revealed.
+                throw new RepoNotFoundException(repo);
+            }
+            throw new AccessDeniedException(who + " may not push to " + repo);
+        }));
     }
 
     /** The repository's rules (protected refs among them); no rules when authentication is off. */
-    public RepoAccess rules(RepoName repo) throws IOException {
-        return enabled() ? directory.access(repo) : RepoAccess.NONE;
+    public Uni<RepoAccess> rules(RepoName repo) {
+        return enabled() ? directory.accessAsync(repo) : Uni.createFrom().item(RepoAccess.NONE);
     }
 
     /** Checks that the request comes from an admin (always true with authentication off). */
-    public Principal requireAdmin(String authorization) throws IOException {
+    public Uni<Principal> requireAdmin(String authorization) {
         if (!enabled()) {
-            return Principal.ANONYMOUS;
+            return Uni.createFrom().item(Principal.ANONYMOUS);
         }
-        Principal who = authenticate(authorization);
-        if (who.anonymous()) {
-            throw new AuthenticationRequiredException("authentication required");
-        }
-        if (!who.admin()) {
-            throw new AccessDeniedException(who + " is not an admin");
-        }
-        return who;
+        return authenticate(authorization).map(who -> {
+            if (who.anonymous()) {
+                throw new AuthenticationRequiredException("authentication required");
+            }
+            if (!who.admin()) {
+                throw new AccessDeniedException(who + " is not an admin");
+            }
+            return who;
+        });
     }
 
     /** Who the credentials name: {@link Principal#ANONYMOUS} without any, 401 when they are wrong. */
-    public Principal authenticate(String authorization) throws IOException {
+    public Uni<Principal> authenticate(String authorization) {
         if (authorization == null || authorization.isBlank()) {
-            return Principal.ANONYMOUS;
+            return Uni.createFrom().item(Principal.ANONYMOUS);
         }
         String header = authorization.trim();
         int space = header.indexOf(' ');
@@ -108,44 +112,63 @@ public class AccessControl {
         }
         if (scheme.equalsIgnoreCase("Bearer")) {
             if (isAdminToken(value)) {
-                return adminPrincipal();
+                return Uni.createFrom().item(adminPrincipal());
             }
             if (jwt.isPresent()) {
-                return jwt.get().verify(value);
+                // jose4j may fetch the provider's keys over HTTP, blocking: never on the event loop.
+                return Uni.createFrom().item(() -> jwt.get().verify(value))
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
             }
         }
-        throw new AuthenticationRequiredException("unsupported credentials");
+        return Uni.createFrom().failure(new AuthenticationRequiredException("unsupported credentials"));
     }
 
-    private Principal basic(String encoded) throws IOException {
+    /** The user name a Basic header claims (for rate limits and logs), or null. */
+    public static String claimedUser(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String header = authorization.trim();
+        if (!header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return null;
+        }
+        try {
+            String decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            return colon < 0 ? null : decoded.substring(0, colon);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private Uni<Principal> basic(String encoded) {
         String decoded;
         try {
             decoded = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new AuthenticationRequiredException("malformed Basic credentials");
+            return Uni.createFrom().failure(new AuthenticationRequiredException("malformed Basic credentials"));
         }
         int colon = decoded.indexOf(':');
         if (colon < 0) {
-            throw new AuthenticationRequiredException("malformed Basic credentials");
+            return Uni.createFrom().failure(new AuthenticationRequiredException("malformed Basic credentials"));
         }
         String user = decoded.substring(0, colon);
         String secret = decoded.substring(colon + 1);
         if (isAdminToken(secret)) {
-            return adminPrincipal();
+            return Uni.createFrom().item(adminPrincipal());
         }
-        Optional<UserRecord> record = directory.user(user);
-        if (record.isPresent()) {
-            String hash = Tokens.hash(secret);
+        String hash = Tokens.hash(secret);
+        return directory.userAsync(user).map(record -> {
             boolean match = false;
-            for (UserRecord.TokenRecord token : record.get().tokens()) {
+            for (UserRecord.TokenRecord token : record.map(UserRecord::tokens).orElse(List.of())) {
                 match |= Tokens.same(hash, token.sha256()); // no early exit: constant time per user
             }
-            if (match) {
-                Set<String> groups = Set.copyOf(record.get().groups());
-                return new Principal(record.get().name(), groups, groups.contains(adminGroup));
+            if (!match) {
+                throw new AuthenticationRequiredException("wrong user name or token");
             }
-        }
-        throw new AuthenticationRequiredException("wrong user name or token");
+            Set<String> groups = Set.copyOf(record.get().groups());
+            return new Principal(record.get().name(), groups, groups.contains(adminGroup));
+        });
     }
 
     private boolean isAdminToken(String secret) {

@@ -12,10 +12,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.smallrye.mutiny.Uni;
+
 import dev.gitfn.cache.RepoName;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.storage.BlobStore;
-import dev.gitfn.storage.BlobStore.Conditional;
 import dev.gitfn.storage.BlobStore.Versioned;
 import dev.gitfn.storage.PreconditionFailedException;
 
@@ -50,14 +51,25 @@ public class AuthDirectory {
     }
 
     public Optional<UserRecord> user(String name) throws IOException {
+        return Awaits.await(userAsync(name));
+    }
+
+    /** The user of that name, if any, read without blocking a thread. */
+    public Uni<Optional<UserRecord>> userAsync(String name) {
         if (!UserRecord.validName(name)) {
-            return Optional.empty();
+            return Uni.createFrom().item(Optional.empty());
         }
-        return read(userKey(name)).map(v -> parse(v, UserRecord.class));
+        return readAsync(userKey(name)).map(v -> v.map(record -> parse(record, UserRecord.class)));
     }
 
     public RepoAccess access(RepoName repo) throws IOException {
-        return read(accessKey(repo)).map(v -> parse(v, RepoAccess.class)).orElse(RepoAccess.NONE);
+        return Awaits.await(accessAsync(repo));
+    }
+
+    /** A repository's access record ({@link RepoAccess#NONE} without one), read without blocking a thread. */
+    public Uni<RepoAccess> accessAsync(RepoName repo) {
+        return readAsync(accessKey(repo)).map(v -> v.map(record -> parse(record, RepoAccess.class))
+                .orElse(RepoAccess.NONE));
     }
 
     /** Creates a user; false if the name is taken. */
@@ -116,27 +128,32 @@ public class AuthDirectory {
     }
 
     private Optional<Versioned> read(String key) throws IOException {
+        return Awaits.await(readAsync(key));
+    }
+
+    /**
+     * A record as this instance trusts it now: from memory within the TTL, else
+     * revalidated with one conditional read that blocks no thread.
+     */
+    private Uni<Optional<Versioned>> readAsync(String key) {
         long now = System.nanoTime();
         Cached known = cache.get(key);
         if (known != null && now - known.checkedAt() < ttlNanos) {
-            return Optional.ofNullable(known.value());
+            return Uni.createFrom().item(Optional.ofNullable(known.value()));
         }
-        Versioned value;
-        if (known != null && known.value() != null) {
-            Conditional c = store.getIfChanged(key, known.value().etag());
-            value = switch (c.kind()) {
+        String knownEtag = known != null && known.value() != null ? known.value().etag() : null;
+        return Uni.createFrom().completionStage(() -> store.getIfChangedAsync(key, knownEtag)).map(c -> {
+            Versioned value = switch (c.kind()) {
                 case UNCHANGED -> known.value();
                 case CHANGED -> c.value();
                 case MISSING -> null;
             };
-        } else {
-            value = store.get(key).orElse(null);
-        }
-        if (cache.size() >= MAX_CACHED) {
-            cache.clear(); // crude, but bounded; entries are cheap to read again
-        }
-        cache.put(key, new Cached(value, now));
-        return Optional.ofNullable(value);
+            if (cache.size() >= MAX_CACHED) {
+                cache.clear(); // crude, but bounded; entries are cheap to read again
+            }
+            cache.put(key, new Cached(value, now));
+            return Optional.ofNullable(value);
+        });
     }
 
     private <T> T parse(Versioned v, Class<T> type) {

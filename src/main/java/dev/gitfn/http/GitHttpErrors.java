@@ -2,7 +2,6 @@ package dev.gitfn.http;
 
 import java.util.zip.ZipException;
 
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -10,7 +9,8 @@ import org.eclipse.jgit.errors.PackProtocolException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-import dev.gitfn.auth.AccessControl;
+import dev.gitfn.admission.Admission;
+import dev.gitfn.admission.Refusal;
 import dev.gitfn.auth.AccessDeniedException;
 import dev.gitfn.auth.AuthenticationRequiredException;
 import dev.gitfn.cache.InvalidRepoNameException;
@@ -26,37 +26,54 @@ import dev.gitfn.storage.StorageUnavailableException;
 public class GitHttpErrors {
     private static final Logger LOG = Logger.getLogger(GitHttpErrors.class);
 
-    private final AccessControl access;
+    private final Admission admission;
 
-    public GitHttpErrors(AccessControl access) {
-        this.access = access;
+    public GitHttpErrors(Admission admission) {
+        this.admission = admission;
+    }
+
+    /** Refusals raised after admission (a repository that is gone, a name taken): the one table's answer. */
+    @ServerExceptionMapper
+    public Response refused(Refusal e) {
+        return HttpRefusals.response(e);
     }
 
     /** 401 with a Basic challenge, which makes git ask its credential helper (or the user). */
     @ServerExceptionMapper
     public Response unauthenticated(AuthenticationRequiredException e) {
-        return Response.fromResponse(text(Response.Status.UNAUTHORIZED, e.getMessage()))
-                .header(HttpHeaders.WWW_AUTHENTICATE, access.challenge()).build();
+        return table(e);
     }
 
     @ServerExceptionMapper
     public Response forbidden(AccessDeniedException e) {
-        return text(Response.Status.FORBIDDEN, e.getMessage());
+        return table(e);
     }
 
     @ServerExceptionMapper
     public Response notFound(RepoNotFoundException e) {
-        return text(Response.Status.NOT_FOUND, "Repository not found");
+        return table(e);
     }
 
     @ServerExceptionMapper
     public Response invalidName(InvalidRepoNameException e) {
-        return text(Response.Status.BAD_REQUEST, e.getMessage());
+        return table(e);
     }
 
     @ServerExceptionMapper
     public Response exists(RepoExistsException e) {
-        return text(Response.Status.CONFLICT, e.getMessage());
+        return table(e);
+    }
+
+    @ServerExceptionMapper
+    public Response storageDown(StorageUnavailableException e) {
+        LOG.warnf("storage unavailable: %s", e.getMessage());
+        return table(e);
+    }
+
+    private Response table(Exception e) {
+        Refusal refusal = Refusal.of(e).orElseThrow();
+        return HttpRefusals.response(refusal.reason() == Refusal.Reason.UNAUTHENTICATED
+                ? refusal.withChallenge(admission.challenge()) : refusal);
     }
 
     @ServerExceptionMapper
@@ -72,13 +89,6 @@ public class GitHttpErrors {
     @ServerExceptionMapper
     public Response unsupportedEncoding(UnsupportedContentEncodingException e) {
         return text(Response.Status.UNSUPPORTED_MEDIA_TYPE, e.getMessage());
-    }
-
-    @ServerExceptionMapper
-    public Response storageDown(StorageUnavailableException e) {
-        LOG.warnf("storage unavailable: %s", e.getMessage());
-        return Response.fromResponse(text(Response.Status.SERVICE_UNAVAILABLE, "storage unavailable, try again shortly"))
-                .header("Retry-After", "5").build();
     }
 
     @ServerExceptionMapper

@@ -13,15 +13,15 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
+import dev.gitfn.admission.Admitted;
 import dev.gitfn.auth.AccessControl;
-import dev.gitfn.auth.Permission;
-import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.cache.RepoName;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.protocol.GitService;
 import dev.gitfn.protocol.SmartProtocol;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * git's smart HTTP protocol (Documentation/gitprotocol-http): the
@@ -51,12 +51,11 @@ public class GitSmartHttpResource {
 
     @GET
     @Path("{repo: .+}/info/refs")
-    public Response infoRefs(@PathParam("repo") String repoPath, @QueryParam("service") String serviceName,
-            @HeaderParam(GIT_PROTOCOL) String gitProtocol,
-            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws IOException {
-        RepoName name = RepoName.parse(repoPath);
+    @Admit(Admit.Need.BY_SERVICE) // push is checked at discovery, as http-backend does: git asks for credentials first
+    public Response infoRefs(@QueryParam("service") String serviceName, @HeaderParam(GIT_PROTOCOL) String gitProtocol,
+            RoutingContext rc) throws IOException {
+        RepoName name = AdmissionFilter.admitted(rc).name();
         if (serviceName == null) {
-            access.authorize(authorization, name, Permission.READ);
             // A dumb-protocol client: answer what update-server-info would have written.
             try (CachedRepo repo = cache.open(name)) {
                 return noCache(Response.ok(cache.infoRefs(repo), "text/plain; charset=utf-8"));
@@ -64,9 +63,6 @@ public class GitSmartHttpResource {
         }
         GitService service = GitService.fromName(serviceName)
                 .orElseThrow(() -> new UnsupportedServiceException(serviceName));
-        // Push is checked at discovery, as git's http-backend does, so git asks for
-        // credentials before it builds and sends a pack.
-        access.authorize(authorization, name, service.permission());
         CachedRepo repo = service == GitService.RECEIVE_PACK ? cache.openForPush(name) : cache.open(name);
         StreamingOutput body = out -> {
             try (repo) {
@@ -79,10 +75,9 @@ public class GitSmartHttpResource {
     /** Dumb HTTP's {@code HEAD}, as {@code update-server-info} leaves it, under the rules of smart HTTP. */
     @GET
     @Path("{repo: .+}/HEAD")
-    public Response dumbHead(@PathParam("repo") String repoPath,
-            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws IOException {
-        RepoName name = RepoName.parse(repoPath);
-        access.authorize(authorization, name, Permission.READ);
+    @Admit(Admit.Need.READ)
+    public Response dumbHead(RoutingContext rc) throws IOException {
+        RepoName name = AdmissionFilter.admitted(rc).name();
         try (CachedRepo repo = cache.open(name)) {
             return noCache(Response.ok(cache.head(repo), "text/plain; charset=utf-8"));
         }
@@ -91,10 +86,9 @@ public class GitSmartHttpResource {
     /** Dumb HTTP's pack list. */
     @GET
     @Path("{repo: .+}/objects/info/packs")
-    public Response dumbInfoPacks(@PathParam("repo") String repoPath,
-            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws IOException {
-        RepoName name = RepoName.parse(repoPath);
-        access.authorize(authorization, name, Permission.READ);
+    @Admit(Admit.Need.READ)
+    public Response dumbInfoPacks(RoutingContext rc) throws IOException {
+        RepoName name = AdmissionFilter.admitted(rc).name();
         try (CachedRepo repo = cache.open(name)) {
             return noCache(Response.ok(cache.infoPacks(repo), "text/plain; charset=utf-8"));
         }
@@ -103,11 +97,11 @@ public class GitSmartHttpResource {
     /** A pack or its index; immutable, so cacheable as git's http-backend marks them (private ones stay private). */
     @GET
     @Path("{repo: .+}/objects/pack/{pack: pack-[0-9a-f]{40,64}}{ext: \\.(pack|idx)}")
-    public Response dumbPack(@PathParam("repo") String repoPath, @PathParam("pack") String pack,
-            @PathParam("ext") String ext, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization)
+    @Admit(Admit.Need.READ)
+    public Response dumbPack(@PathParam("pack") String pack, @PathParam("ext") String ext, RoutingContext rc)
             throws IOException {
-        RepoName name = RepoName.parse(repoPath);
-        access.authorize(authorization, name, Permission.READ);
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        RepoName name = admitted.name();
         CachedRepo repo = cache.open(name);
         java.nio.file.Path file;
         try {
@@ -121,7 +115,7 @@ public class GitSmartHttpResource {
             return GitHttpErrors.text(Response.Status.NOT_FOUND, "no such pack");
         }
         String type = ext.equals(".pack") ? "application/x-git-packed-objects" : "application/x-git-packed-objects-toc";
-        boolean isPublic = access.rules(name).isPublic() || !access.enabled();
+        boolean isPublic = admitted.rules().isPublic() || !access.enabled();
         StreamingOutput body = out -> {
             try (repo) {
                 java.nio.file.Files.copy(file, out);
@@ -135,13 +129,12 @@ public class GitSmartHttpResource {
 
     @POST
     @Path("{repo: .+}/git-upload-pack")
-    public Response uploadPack(@PathParam("repo") String repoPath,
-            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+    @Admit(Admit.Need.READ)
+    public Response uploadPack(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding,
-            @HeaderParam(GIT_PROTOCOL) String gitProtocol,
-            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, InputStream requestBody) throws IOException {
-        RepoName name = RepoName.parse(repoPath);
-        access.authorize(authorization, name, Permission.READ);
+            @HeaderParam(GIT_PROTOCOL) String gitProtocol, RoutingContext rc, InputStream requestBody)
+            throws IOException {
+        RepoName name = AdmissionFilter.admitted(rc).name();
         requireContentType(contentType, GitService.UPLOAD_PACK);
         InputStream in = RequestBodies.decode(requestBody, contentEncoding, maxInflatedRequest);
         CachedRepo repo = cache.open(name);
@@ -155,18 +148,16 @@ public class GitSmartHttpResource {
 
     @POST
     @Path("{repo: .+}/git-receive-pack")
-    public Response receivePack(@PathParam("repo") String repoPath,
-            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding,
-            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, InputStream requestBody)
-            throws IOException {
-        RepoName name = RepoName.parse(repoPath);
-        access.authorize(authorization, name, Permission.WRITE);
+    @Admit(Admit.Need.WRITE)
+    public Response receivePack(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding, RoutingContext rc,
+            InputStream requestBody) throws IOException {
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        RepoName name = admitted.name();
         requireContentType(contentType, GitService.RECEIVE_PACK);
         InputStream in = RequestBodies.decode(requestBody, contentEncoding, maxInflatedRequest);
         cache.openForPush(name).close(); // 404 now, before the answer starts; the push takes its own lease
-        RepoAccess rules = access.rules(name);
-        StreamingOutput body = out -> protocol.receivePack(name, rules, in, out);
+        StreamingOutput body = out -> protocol.receivePack(name, admitted.rules(), in, out);
         return noCache(Response.ok(body, GitService.RECEIVE_PACK.resultType()));
     }
 

@@ -6,13 +6,11 @@ import java.util.List;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -20,7 +18,6 @@ import org.eclipse.jgit.lib.Repository;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-import dev.gitfn.auth.AccessControl;
 import dev.gitfn.auth.AuthDirectory;
 import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.auth.UserRecord;
@@ -33,6 +30,7 @@ import dev.gitfn.cache.RepositoryCache;
  */
 @Path("/api/repos")
 @Produces(MediaType.APPLICATION_JSON)
+@Admit(Admit.Need.ADMIN) // every route: checked from the headers before the body is read
 public class RepoApiResource {
 
     /** Body of {@code POST /api/repos}. */
@@ -52,26 +50,22 @@ public class RepoApiResource {
     }
 
     private final RepositoryCache cache;
-    private final AccessControl access;
     private final AuthDirectory directory;
 
-    public RepoApiResource(RepositoryCache cache, AccessControl access, AuthDirectory directory) {
+    public RepoApiResource(RepositoryCache cache, AuthDirectory directory) {
         this.cache = cache;
-        this.access = access;
         this.directory = directory;
     }
 
     @GET
-    public List<RepoView> list(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws IOException {
-        access.requireAdmin(authorization);
+    public List<RepoView> list() throws IOException {
         return cache.list().stream().map(n -> new RepoView(n.value())).toList();
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, CreateRepo request)
+    public Response create(CreateRepo request)
             throws IOException {
-        access.requireAdmin(authorization);
         if (request == null || request.name() == null) {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body must be {\"name\":\"team/app\"}");
         }
@@ -82,9 +76,7 @@ public class RepoApiResource {
 
     @GET
     @Path("{repo: .+}/access")
-    public AccessView getAccess(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @PathParam("repo") String repo) throws IOException {
-        access.requireAdmin(authorization);
+    public AccessView getAccess(@PathParam("repo") String repo) throws IOException {
         RepoAccess rules = directory.access(RepoName.parse(repo));
         return new AccessView(rules.isPublic(), rules.read(), rules.write());
     }
@@ -92,9 +84,7 @@ public class RepoApiResource {
     @PUT
     @Path("{repo: .+}/access")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response putAccess(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @PathParam("repo") String repo, AccessView request) throws IOException {
-        access.requireAdmin(authorization);
+    public Response putAccess(@PathParam("repo") String repo, AccessView request) throws IOException {
         RepoName name = RepoName.parse(repo);
         if (request == null || !validEntries(request.read()) || !validEntries(request.write())) {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body must be "
@@ -107,18 +97,14 @@ public class RepoApiResource {
 
     @GET
     @Path("{repo: .+}/protected")
-    public ProtectedView getProtected(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @PathParam("repo") String repo) throws IOException {
-        access.requireAdmin(authorization);
+    public ProtectedView getProtected(@PathParam("repo") String repo) throws IOException {
         return new ProtectedView(directory.access(RepoName.parse(repo)).protectedRefs());
     }
 
     @PUT
     @Path("{repo: .+}/protected")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response putProtected(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @PathParam("repo") String repo, ProtectedView request) throws IOException {
-        access.requireAdmin(authorization);
+    public Response putProtected(@PathParam("repo") String repo, ProtectedView request) throws IOException {
         RepoName name = RepoName.parse(repo);
         if (request == null || request.refs() == null || !request.refs().stream().allMatch(RepoApiResource::validRef)) {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body must be {\"refs\":[\"refs/heads/main\"]}; "

@@ -9,17 +9,14 @@ import java.util.List;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import dev.gitfn.auth.AccessControl;
 import dev.gitfn.auth.AuthDirectory;
 import dev.gitfn.auth.Tokens;
 import dev.gitfn.auth.UserRecord;
@@ -30,6 +27,7 @@ import dev.gitfn.auth.UserRecord;
  */
 @Path("/api/users")
 @Produces(MediaType.APPLICATION_JSON)
+@Admit(Admit.Need.ADMIN) // every route: checked from the headers before the body is read
 public class UserApiResource {
 
     /** Body of {@code POST /api/users} and {@code PUT /api/users/<name>}. */
@@ -52,19 +50,16 @@ public class UserApiResource {
     public record NewToken(String id, String token) {
     }
 
-    private final AccessControl access;
     private final AuthDirectory directory;
 
-    public UserApiResource(AccessControl access, AuthDirectory directory) {
-        this.access = access;
+    public UserApiResource(AuthDirectory directory) {
         this.directory = directory;
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, UserRequest request)
+    public Response create(UserRequest request)
             throws IOException {
-        access.requireAdmin(authorization);
         if (request == null || !UserRecord.validName(request.name())) {
             return badName();
         }
@@ -81,9 +76,8 @@ public class UserApiResource {
 
     @GET
     @Path("{name}")
-    public Response get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("name") String name)
+    public Response get(@PathParam("name") String name)
             throws IOException {
-        access.requireAdmin(authorization);
         return directory.user(name).map(u -> Response.ok(UserView.of(u)).build()).orElseGet(() -> noUser(name));
     }
 
@@ -91,9 +85,7 @@ public class UserApiResource {
     @PUT
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response update(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @PathParam("name") String name, UserRequest request) throws IOException {
-        access.requireAdmin(authorization);
+    public Response update(@PathParam("name") String name, UserRequest request) throws IOException {
         List<String> groups = request == null ? null : validGroups(request.groups());
         if (groups == null) {
             return badName();
@@ -104,9 +96,7 @@ public class UserApiResource {
 
     @DELETE
     @Path("{name}")
-    public Response delete(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @PathParam("name") String name) throws IOException {
-        access.requireAdmin(authorization);
+    public Response delete(@PathParam("name") String name) throws IOException {
         if (directory.user(name).isEmpty()) {
             return noUser(name);
         }
@@ -116,9 +106,7 @@ public class UserApiResource {
 
     @POST
     @Path("{name}/tokens")
-    public Response newToken(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @PathParam("name") String name) throws IOException {
-        access.requireAdmin(authorization);
+    public Response newToken(@PathParam("name") String name) throws IOException {
         String token = Tokens.newToken();
         String id = Tokens.newId();
         UserRecord.TokenRecord record = new UserRecord.TokenRecord(id, Tokens.hash(token), Instant.now().toString());
@@ -132,9 +120,7 @@ public class UserApiResource {
 
     @DELETE
     @Path("{name}/tokens/{id}")
-    public Response revokeToken(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @PathParam("name") String name, @PathParam("id") String id) throws IOException {
-        access.requireAdmin(authorization);
+    public Response revokeToken(@PathParam("name") String name, @PathParam("id") String id) throws IOException {
         boolean[] found = {false};
         var user = directory.updateUser(name, u -> {
             found[0] = u.tokens().stream().anyMatch(t -> t.id().equals(id));

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Durable object storage as gitfn needs it, and nothing more: small versioned
@@ -29,6 +32,22 @@ public interface BlobStore {
      * version is still {@code knownEtag}, so a cache can revalidate cheaply.
      */
     Conditional getIfChanged(String key, String knownEtag) throws IOException;
+
+    /**
+     * {@link #getIfChanged} without blocking the caller, for admission on the event
+     * loop. S3 answers on the SDK's own threads; the default runs the blocking read on
+     * a small pool of the store's own, never on the event loop or the request workers.
+     * Failures complete the stage with the {@link IOException} the blocking call throws.
+     */
+    default CompletionStage<Conditional> getIfChangedAsync(String key, String knownEtag) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return getIfChanged(key, knownEtag);
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+        }, StoreReads.POOL);
+    }
 
     /** Writes a small blob unconditionally (for derived files such as {@code info/refs}). */
     void put(String key, byte[] data) throws IOException;

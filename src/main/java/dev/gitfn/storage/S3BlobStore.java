@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 
 import software.amazon.awssdk.core.ResponseBytes;
@@ -68,21 +69,50 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     @Override
     public Conditional getIfChanged(String key, String knownEtag) throws IOException {
         try {
-            ResponseBytes<GetObjectResponse> r = await(s3.getObject(b -> {
+            return getIfChangedAsync(key, knownEtag).toCompletableFuture().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted waiting for S3");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new StorageUnavailableException("S3 read failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** The conditional GET itself: no thread waits for S3's answer. */
+    @Override
+    public CompletionStage<Conditional> getIfChangedAsync(String key, String knownEtag) {
+        CompletableFuture<ResponseBytes<GetObjectResponse>> call;
+        try {
+            call = s3.getObject(b -> {
                 b.bucket(bucket).key(objectKey(key));
                 if (knownEtag != null) {
                     b.ifNoneMatch(quote(knownEtag));
                 }
-            }, AsyncResponseTransformer.toBytes()));
-            return Conditional.changed(new Versioned(r.asByteArray(), unquote(r.response().eTag())));
-        } catch (NoSuchKeyException e) {
-            return Conditional.missing();
-        } catch (S3Exception e) {
-            if (e.statusCode() == 304) {
-                return Conditional.unchanged();
-            }
-            throw unavailable("read", key, e);
+            }, AsyncResponseTransformer.toBytes());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
+        return call.handle((r, error) -> {
+            if (error == null) {
+                return Conditional.changed(new Versioned(r.asByteArray(), unquote(r.response().eTag())));
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause()
+                    : error;
+            if (cause instanceof NoSuchKeyException) {
+                return Conditional.missing();
+            }
+            if (cause instanceof S3Exception e) {
+                if (e.statusCode() == 304) {
+                    return Conditional.unchanged();
+                }
+                throw new CompletionException(unavailable("read", key, e));
+            }
+            throw new CompletionException(new StorageUnavailableException("S3 unreachable: " + cause.getMessage(),
+                    cause));
+        });
     }
 
     @Override

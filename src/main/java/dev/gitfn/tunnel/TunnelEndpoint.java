@@ -3,6 +3,8 @@ package dev.gitfn.tunnel;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -15,18 +17,19 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
-import dev.gitfn.auth.AccessControl;
-import dev.gitfn.auth.AccessDeniedException;
-import dev.gitfn.auth.AuthenticationRequiredException;
+import dev.gitfn.admission.Admission;
+import dev.gitfn.admission.Admitted;
+import dev.gitfn.admission.Client;
+import dev.gitfn.admission.Refusal;
+import dev.gitfn.admission.Transport;
 import dev.gitfn.auth.RepoAccess;
-import dev.gitfn.cache.InvalidRepoNameException;
 import dev.gitfn.cache.RepoName;
-import dev.gitfn.cache.RepoNotFoundException;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.protocol.GitService;
 import dev.gitfn.protocol.SmartProtocol;
+import io.smallrye.mutiny.Uni;
 import dev.gitfn.storage.StorageUnavailableException;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -59,18 +62,18 @@ public class TunnelEndpoint {
 
     private final RepositoryCache cache;
     private final SmartProtocol protocol;
-    private final AccessControl access;
+    private final Admission admission;
     private final Vertx vertx;
     private final GitfnConfig.Tunnel config;
     private final long maxPushBytes;
     private final AtomicInteger sessions = new AtomicInteger();
     private final ExecutorService workers;
 
-    public TunnelEndpoint(RepositoryCache cache, SmartProtocol protocol, AccessControl access, Vertx vertx,
+    public TunnelEndpoint(RepositoryCache cache, SmartProtocol protocol, Admission admission, Vertx vertx,
             GitfnConfig config) {
         this.cache = cache;
         this.protocol = protocol;
-        this.access = access;
+        this.admission = admission;
         this.vertx = vertx;
         this.config = config.tunnel();
         this.maxPushBytes = config.limits().maxPackSize().asLongValue() + COMMAND_ALLOWANCE;
@@ -109,56 +112,57 @@ public class TunnelEndpoint {
             refuse(rc, 503, "too many tunnels on this instance, try again shortly");
             return;
         }
-        request.pause(); // keep the upgrade request intact while the checks run on a worker
+        request.pause(); // keep the upgrade request intact while the checks run
         String path = request.path();
-        String serviceName = request.getParam("service");
-        String versionParam = request.getParam("version");
-        String authorization = request.getHeader("Authorization");
-        vertx.<Accepted>executeBlocking(() -> accept(path, serviceName, versionParam, authorization), false)
-                .onComplete(checked -> {
-                    if (checked.failed()) {
+        Optional<GitService> service = GitService.fromName(request.getParam("service"));
+        OptionalInt version = parseVersion(request.getParam("version"));
+        if (service.isEmpty() || version.isEmpty()) {
+            sessions.decrementAndGet();
+            refuse(rc, 400, service.isEmpty() ? "unknown service: use git-upload-pack or git-receive-pack"
+                    : "unknown protocol version: use 0, 1 or 2");
+            return;
+        }
+        Client client = new Client(request.remoteAddress() == null ? null : request.remoteAddress().hostAddress(),
+                request.getHeader("Host"), request.getHeader("Origin"));
+        Context context = vertx.getOrCreateContext();
+        admission.admit(Transport.TUNNEL, client, request.getHeader("Authorization"),
+                        path.substring(1, path.length() - "/ws".length()), service.get().permission())
+                .emitOn(task -> context.runOnContext(v -> task.run()))
+                // Admitted: only now a worker opens the repository (blocking, it may download packs).
+                .flatMap(admitted -> Uni.createFrom().completionStage(vertx.executeBlocking(
+                        () -> open(admitted, service.get(), version.getAsInt()), false).toCompletionStage()))
+                .subscribe().with(accepted -> request.toWebSocket().onComplete(upgraded -> {
+                    if (upgraded.failed()) {
+                        LOG.debugf("upgrade failed: %s", upgraded.cause().getMessage());
+                        release(accepted);
                         sessions.decrementAndGet();
-                        refuse(rc, checked.cause());
                         return;
                     }
-                    Accepted accepted = checked.result();
-                    request.toWebSocket().onComplete(upgraded -> {
-                        if (upgraded.failed()) {
-                            LOG.debugf("upgrade failed: %s", upgraded.cause().getMessage());
-                            release(accepted);
-                            sessions.decrementAndGet();
-                            return;
-                        }
-                        start(upgraded.result(), accepted);
-                    });
+                    start(upgraded.result(), accepted);
+                }), failure -> {
+                    sessions.decrementAndGet();
+                    refuse(rc, failure);
                 });
     }
 
-    /** Runs on a worker: the name, the service, the credentials, and that the repository exists. */
-    private Accepted accept(String path, String serviceName, String versionParam, String authorization)
-            throws IOException {
-        RepoName name = RepoName.parse(path.substring(1, path.length() - "/ws".length()));
-        GitService service = GitService.fromName(serviceName)
-                .orElseThrow(() -> new IllegalArgumentException("unknown service: " + serviceName));
-        int version = parseVersion(versionParam);
-        access.authorize(authorization, name, service.permission());
-        RepoAccess rules = access.rules(name);
+    /** On a worker, for an admitted request: that the repository exists, and for fetches its lease. */
+    private Accepted open(Admitted admitted, GitService service, int version) throws IOException {
         if (service == GitService.UPLOAD_PACK) {
-            return new Accepted(name, service, version, rules, cache.open(name));
+            return new Accepted(admitted.name(), service, version, admitted.rules(), cache.open(admitted.name()));
         }
-        cache.openForPush(name).close(); // 404 now; the push takes its own lease
-        return new Accepted(name, service, version, rules, null);
+        cache.openForPush(admitted.name()).close(); // 404 now; the push takes its own lease
+        return new Accepted(admitted.name(), service, version, admitted.rules(), null);
     }
 
-    private static int parseVersion(String value) {
+    private static OptionalInt parseVersion(String value) {
         if (value == null || value.isEmpty()) {
-            return 0;
+            return OptionalInt.of(0);
         }
         return switch (value) {
-            case "0" -> 0;
-            case "1" -> 1;
-            case "2" -> 2;
-            default -> throw new IllegalArgumentException("unknown protocol version: " + value);
+            case "0" -> OptionalInt.of(0);
+            case "1" -> OptionalInt.of(1);
+            case "2" -> OptionalInt.of(2);
+            default -> OptionalInt.empty();
         };
     }
 
@@ -252,23 +256,22 @@ public class TunnelEndpoint {
         return cut.substring(0, cut.length() - 1) + "...";
     }
 
+    /** A refusal before the upgrade, from the one table: the HTTP status git-remote-ws reports as git does. */
     private void refuse(RoutingContext rc, Throwable cause) {
-        if (cause instanceof AuthenticationRequiredException) {
-            rc.response().putHeader("WWW-Authenticate", access.challenge());
-            refuse(rc, 401, cause.getMessage());
-        } else if (cause instanceof AccessDeniedException) {
-            refuse(rc, 403, cause.getMessage());
-        } else if (cause instanceof RepoNotFoundException) {
-            refuse(rc, 404, "Repository not found");
-        } else if (cause instanceof InvalidRepoNameException || cause instanceof IllegalArgumentException) {
-            refuse(rc, 400, cause.getMessage());
-        } else if (cause instanceof StorageUnavailableException) {
-            rc.response().putHeader("Retry-After", "5");
-            refuse(rc, 503, "storage unavailable, try again shortly");
-        } else {
+        Optional<Refusal> refusal = Refusal.of(cause);
+        if (refusal.isEmpty()) {
             LOG.errorf(cause, "tunnel upgrade failed");
             refuse(rc, 500, "internal server error");
+            return;
         }
+        Refusal r = refusal.get();
+        if (r.reason() == Refusal.Reason.UNAUTHENTICATED) {
+            rc.response().putHeader("WWW-Authenticate", r.challenge() != null ? r.challenge() : admission.challenge());
+        }
+        if (r.retryAfterSeconds() > 0) {
+            rc.response().putHeader("Retry-After", Integer.toString(r.retryAfterSeconds()));
+        }
+        refuse(rc, r.reason().httpStatus(), r.getMessage());
     }
 
     private static void refuse(RoutingContext rc, int status, String message) {

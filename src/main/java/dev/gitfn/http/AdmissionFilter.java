@@ -1,0 +1,101 @@
+package dev.gitfn.http;
+
+import java.lang.reflect.Method;
+
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+import dev.gitfn.admission.Admission;
+import dev.gitfn.admission.Admitted;
+import dev.gitfn.admission.Client;
+import dev.gitfn.admission.Refusal;
+import dev.gitfn.admission.Transport;
+import dev.gitfn.auth.Permission;
+import dev.gitfn.protocol.GitService;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Admission for every REST endpoint, on the event loop, before the request body
+ * is read and before a worker thread is taken: the {@link Admit} of the matched
+ * method says what it needs, {@link Admission} decides, a refusal is answered at
+ * once. The admitted request rides on the routing context to the endpoint.
+ */
+public class AdmissionFilter {
+    private static final Logger LOG = Logger.getLogger(AdmissionFilter.class);
+    private static final String ADMITTED = "gitfn.admitted";
+
+    private final Admission admission;
+
+    public AdmissionFilter(Admission admission) {
+        this.admission = admission;
+    }
+
+    /** The admitted request of an endpoint that needs a repository; fails closed without one. */
+    static Admitted admitted(RoutingContext rc) {
+        Admitted admitted = rc.get(ADMITTED);
+        if (admitted == null) {
+            throw new IllegalStateException("request reached an endpoint without admission");
+        }
+        return admitted;
+    }
+
+    @ServerRequestFilter(nonBlocking = true)
+    public Uni<Response> admit(ContainerRequestContext request, ResourceInfo resource, RoutingContext rc) {
+        Method method = resource.getResourceMethod();
+        if (method == null) {
+            return Uni.createFrom().nullItem(); // no endpoint matched: the framework answers 404/405
+        }
+        Admit admit = method.getAnnotation(Admit.class);
+        if (admit == null) {
+            admit = resource.getResourceClass().getAnnotation(Admit.class);
+        }
+        if (admit == null) {
+            LOG.errorf("endpoint %s has no @Admit: refused", method);
+            return Uni.createFrom().item(HttpRefusals.response(new Refusal(Refusal.Reason.FORBIDDEN,
+                    "endpoint without admission")));
+        }
+        String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+        Client client = new Client(rc.request().remoteAddress() == null ? null
+                : rc.request().remoteAddress().hostAddress(), request.getHeaderString(HttpHeaders.HOST),
+                request.getHeaderString("Origin"));
+        Uni<?> step;
+        if (admit.value() == Admit.Need.ADMIN) {
+            step = admission.admitAdmin(Transport.API, client, authorization);
+        } else {
+            Permission permission = switch (admit.value()) {
+                case WRITE -> Permission.WRITE;
+                case BY_SERVICE -> servicePermission(request.getUriInfo().getQueryParameters().getFirst("service"));
+                default -> Permission.READ;
+            };
+            if (permission == null) {
+                return Uni.createFrom().item(HttpRefusals.response(new Refusal(Refusal.Reason.FORBIDDEN,
+                        new UnsupportedServiceException(
+                                request.getUriInfo().getQueryParameters().getFirst("service")).getMessage())));
+            }
+            String repoPath = request.getUriInfo().getPathParameters().getFirst("repo");
+            step = admission.admit(Transport.HTTP, client, authorization, repoPath, permission)
+                    .invoke(admitted -> rc.put(ADMITTED, admitted));
+        }
+        Context context = Vertx.currentContext();
+        return step.map(ok -> (Response) null)
+                .onFailure(Refusal.class).recoverWithItem(r -> HttpRefusals.response((Refusal) r))
+                // Store reads may answer on other threads: carry on where the request lives.
+                .emitOn(task -> context.runOnContext(v -> task.run()));
+    }
+
+    /** The permission {@code ?service=} asks for; null for a service git does not have. */
+    private static Permission servicePermission(String service) {
+        if (service == null) {
+            return Permission.READ; // a dumb-protocol client reading info/refs
+        }
+        return GitService.fromName(service).map(GitService::permission).orElse(null);
+    }
+}

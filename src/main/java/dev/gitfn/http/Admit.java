@@ -1,0 +1,28 @@
+package dev.gitfn.http;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * What an endpoint needs, checked by {@link AdmissionFilter} before the body is
+ * read. Every endpoint must carry one (on the method or its class): one without
+ * is refused, never served unchecked.
+ */
+@Retention(RetentionPolicy.RUNTIME)
+@Target({ElementType.METHOD, ElementType.TYPE})
+public @interface Admit {
+    Need value();
+
+    enum Need {
+        /** Read the repository named by the {@code repo} path parameter. */
+        READ,
+        /** Push to it. */
+        WRITE,
+        /** As the {@code service} query parameter says: push for git-receive-pack, else read. */
+        BY_SERVICE,
+        /** An admin, for the API. */
+        ADMIN
+    }
+}

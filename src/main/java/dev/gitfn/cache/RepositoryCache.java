@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 
 import org.eclipse.jgit.lib.BatchRefUpdate;
 import org.eclipse.jgit.lib.Constants;
@@ -58,9 +59,11 @@ public class RepositoryCache {
     private final long maxBytes;
     private final boolean createOnPush;
     private final Map<RepoName, Entry> entries = new ConcurrentHashMap<>();
+    private final Instance<ServerInfoListener> listeners;
 
-    public RepositoryCache(BlobStore store, GitfnConfig config) {
+    public RepositoryCache(BlobStore store, GitfnConfig config, Instance<ServerInfoListener> listeners) {
         this.store = store;
+        this.listeners = listeners;
         this.defaultBranch = config.defaultBranch();
         this.maxBytes = config.cache().maxBytes().asLongValue();
         this.createOnPush = config.createOnPush();
@@ -273,6 +276,9 @@ public class RepositoryCache {
                 store.put(StoreLayout.infoPacksKey(name), ServerInfo.infoPacks(repo.state()));
                 store.put(StoreLayout.infoRefsKey(name), ServerInfo.infoRefs(repo.repository(), repo.state()));
                 store.put(StoreLayout.headKey(name), ServerInfo.head(repo.state()));
+                for (ServerInfoListener listener : listeners) {
+                    listener.serverInfoWritten(repo); // the published area, derived like these files
+                }
                 if (store.getIfChanged(StoreLayout.stateKey(name), repo.etag).kind() == Conditional.Kind.UNCHANGED) {
                     return;
                 }

@@ -40,6 +40,29 @@ public interface GitfnConfig {
 
     Tunnel tunnel();
 
+    Publish publish();
+
+    /**
+     * The published area: a static copy of public repositories' dumb-HTTP files
+     * ({@code <repo>.git/HEAD}, {@code info/refs}, {@code objects/info/packs},
+     * {@code objects/pack/*}) and nothing else, for a static server, a bucket
+     * website or a CDN. Off unless a folder or a bucket is set.
+     */
+    interface Publish {
+        /** Folder of the published area (with the folder store or any other). */
+        Optional<Path> fsRoot();
+
+        S3 s3();
+
+        interface S3 {
+            /** Bucket of the published area; unset with a prefix: the store's bucket under that prefix. */
+            Optional<String> bucket();
+
+            /** Key prefix of the published area inside its bucket. */
+            Optional<String> prefix();
+        }
+    }
+
     /** The WebSocket tunnel ({@code GET /<repo>.git/ws}) that carries git's protocol for {@code git-remote-ws}. */
     interface Tunnel {
         /** A tunnel in which nothing moves either way for this long is closed (1008). */

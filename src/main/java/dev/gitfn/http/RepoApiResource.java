@@ -23,6 +23,7 @@ import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.auth.UserRecord;
 import dev.gitfn.cache.RepoName;
 import dev.gitfn.cache.RepositoryCache;
+import dev.gitfn.publish.Publisher;
 
 /**
  * The repository API, admins only: create ({@code POST /api/repos}), list
@@ -51,9 +52,11 @@ public class RepoApiResource {
 
     private final RepositoryCache cache;
     private final AuthDirectory directory;
+    private final Publisher publisher;
 
-    public RepoApiResource(RepositoryCache cache, AuthDirectory directory) {
+    public RepoApiResource(RepositoryCache cache, AuthDirectory directory, Publisher publisher) {
         this.cache = cache;
+        this.publisher = publisher;
         this.directory = directory;
     }
 
@@ -86,12 +89,14 @@ public class RepoApiResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Response putAccess(@PathParam("repo") String repo, AccessView request) throws IOException {
         RepoName name = RepoName.parse(repo);
+        cache.open(name).close(); // 404 for a repository that does not exist
         if (request == null || !validEntries(request.read()) || !validEntries(request.write())) {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body must be "
                     + "{\"public\":false,\"read\":[\"bob\",\"group:qa\"],\"write\":[\"alice\"]}");
         }
         RepoAccess updated = directory.updateAccess(name, current -> new RepoAccess(request.isPublic(),
                 request.read(), request.write(), current.protectedRefs()));
+        publisher.refresh(name); // made public: published; made private: withdrawn
         return Response.ok(new AccessView(updated.isPublic(), updated.read(), updated.write())).build();
     }
 
@@ -106,6 +111,7 @@ public class RepoApiResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Response putProtected(@PathParam("repo") String repo, ProtectedView request) throws IOException {
         RepoName name = RepoName.parse(repo);
+        cache.open(name).close(); // 404 for a repository that does not exist
         if (request == null || request.refs() == null || !request.refs().stream().allMatch(RepoApiResource::validRef)) {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body must be {\"refs\":[\"refs/heads/main\"]}; "
                     + "each a full ref name, or a prefix ending in '*' such as refs/heads/release/*");

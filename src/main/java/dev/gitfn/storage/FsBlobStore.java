@@ -43,11 +43,21 @@ public final class FsBlobStore implements BlobStore {
     /** OS file locks are per process; this excludes threads of this process too. */
     private final ConcurrentHashMap<String, ReentrantLock> localLocks = new ConcurrentHashMap<>();
 
+    /** A store in {@code root}, with its temporary files and locks in {@code root/.gitfn}. */
     public FsBlobStore(Path root) {
+        this(root, root.toAbsolutePath().normalize().resolve(INTERNAL_DIR));
+    }
+
+    /**
+     * A store in {@code root} whose temporary files and locks live in {@code workDir}
+     * (on the same file system, for atomic renames): the published area keeps its
+     * own folder free of anything but what it publishes.
+     */
+    public FsBlobStore(Path root, Path workDir) {
         try {
             this.root = Files.createDirectories(root.toAbsolutePath().normalize());
-            this.tmpDir = Files.createDirectories(this.root.resolve(INTERNAL_DIR).resolve("tmp"));
-            this.lockDir = Files.createDirectories(this.root.resolve(INTERNAL_DIR).resolve("locks"));
+            this.tmpDir = Files.createDirectories(workDir.toAbsolutePath().normalize().resolve("tmp"));
+            this.lockDir = Files.createDirectories(workDir.toAbsolutePath().normalize().resolve("locks"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create store folder " + root, e);
         }
@@ -171,7 +181,17 @@ public final class FsBlobStore implements BlobStore {
 
     @Override
     public void delete(String key) throws IOException {
-        Files.deleteIfExists(pathOf(key));
+        Path file = pathOf(key);
+        Files.deleteIfExists(file);
+        // Empty folders go too, so a static server over the folder shows nothing that was removed.
+        for (Path dir = file.getParent(); dir != null && dir.startsWith(root) && !dir.equals(root);
+                dir = dir.getParent()) {
+            try {
+                Files.deleteIfExists(dir);
+            } catch (java.nio.file.DirectoryNotEmptyException e) {
+                break;
+            }
+        }
     }
 
     private Path tempFile() {
@@ -191,11 +211,19 @@ public final class FsBlobStore implements BlobStore {
     }
 
     private static void moveIntoPlace(Path tmp, Path target) throws IOException {
-        Files.createDirectories(target.getParent());
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("store folder must be on one file system that supports atomic rename", e);
+        for (int attempt = 1;; attempt++) {
+            Files.createDirectories(target.getParent());
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                return;
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("store folder must be on one file system that supports atomic rename", e);
+            } catch (NoSuchFileException e) {
+                if (attempt == 3 || !Files.exists(tmp)) {
+                    throw e;
+                }
+                // A concurrent delete pruned the (then empty) folder: make it again.
+            }
         }
     }
 

@@ -142,7 +142,8 @@ class AuthorizationMatrixTest {
             new ApiRoute("PUT", "/api/users/{name}", 200),
             new ApiRoute("DELETE", "/api/users/{name}", 204),
             new ApiRoute("POST", "/api/users/{name}/tokens", 201),
-            new ApiRoute("DELETE", "/api/users/{name}/tokens/{id}", 204));
+            new ApiRoute("DELETE", "/api/users/{name}/tokens/{id}", 204),
+            new ApiRoute("POST", "/api/publish", 200));
 
     /** The access rule for git's endpoints. */
     static int expectedGit(Who who, Kind kind, Access access) {

@@ -1,0 +1,11 @@
+package dev.gitfn.cache;
+
+import java.io.IOException;
+
+import dev.gitfn.cache.RepositoryCache.CachedRepo;
+
+/** Told each time a repository's dumb-HTTP files were rewritten in the store (after a push, a creation). */
+public interface ServerInfoListener {
+    /** {@code repo} is the lease the files were written from; it stays open during the call. */
+    void serverInfoWritten(CachedRepo repo) throws IOException;
+}

@@ -1,0 +1,154 @@
+package dev.gitfn.publish;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.gitfn.auth.AccessControl;
+import dev.gitfn.auth.AuthDirectory;
+import dev.gitfn.cache.RepoName;
+import dev.gitfn.cache.RepoNotFoundException;
+import dev.gitfn.cache.RepositoryCache;
+import dev.gitfn.cache.RepositoryCache.CachedRepo;
+import dev.gitfn.cache.ServerInfoListener;
+import dev.gitfn.storage.BlobStore;
+
+/**
+ * Keeps the published area equal to the public part of the store: for each
+ * public repository (every repository while authentication is off) its packs,
+ * then {@code objects/info/packs}, {@code info/refs} and {@code HEAD}, in that
+ * order, so a dumb reader never sees a ref without its pack; for any other
+ * repository, nothing at all. It is derived data: {@link #rebuild} makes it
+ * again from the store.
+ */
+@ApplicationScoped
+public class Publisher implements ServerInfoListener {
+    private static final Logger LOG = Logger.getLogger(Publisher.class);
+
+    private final PublishedArea area;
+    private final AccessControl access;
+    private final AuthDirectory directory;
+    private final RepositoryCache cache;
+    /** Packs this instance knows are in the published area, so a push checks only its new ones. */
+    private final Map<RepoName, Set<String>> publishedPacks = new ConcurrentHashMap<>();
+
+    public Publisher(PublishedArea area, AccessControl access, AuthDirectory directory, RepositoryCache cache) {
+        this.area = area;
+        this.access = access;
+        this.directory = directory;
+        this.cache = cache;
+    }
+
+    /** Whether anything is published at all. */
+    public boolean enabled() {
+        return area.store().isPresent();
+    }
+
+    @Override
+    public void serverInfoWritten(CachedRepo repo) throws IOException {
+        if (!enabled()) {
+            return;
+        }
+        if (isPublic(repo.name())) {
+            publish(repo);
+        } else {
+            withdraw(repo.name());
+        }
+    }
+
+    /** Brings one repository's published copy in line with its access record (after a change to it). */
+    public void refresh(RepoName name) throws IOException {
+        if (!enabled()) {
+            return;
+        }
+        try (CachedRepo repo = cache.open(name)) {
+            serverInfoWritten(repo);
+        } catch (RepoNotFoundException gone) {
+            withdraw(name);
+        }
+    }
+
+    /** What {@link #rebuild} did. */
+    public record Rebuilt(List<String> published, List<String> withdrawn) {
+    }
+
+    /** Rewrites the whole published area from the store, and removes what should not be there. */
+    public Rebuilt rebuild() throws IOException {
+        List<String> published = new ArrayList<>();
+        List<String> withdrawn = new ArrayList<>();
+        if (!enabled()) {
+            return new Rebuilt(published, withdrawn);
+        }
+        BlobStore out = area.store().get();
+        Set<String> repos = new java.util.TreeSet<>();
+        for (RepoName name : cache.list()) {
+            repos.add(name.directory());
+            refresh(name);
+            (isPublic(name) ? published : withdrawn).add(name.value());
+        }
+        // Whatever else is there (a repository that left the store, a stray file) goes.
+        publishedPacks.clear();
+        for (String key : out.list("")) {
+            int end = key.indexOf(".git/");
+            if (end < 0 || !repos.contains(key.substring(0, end + 4))) {
+                out.delete(key);
+            }
+        }
+        return new Rebuilt(published, withdrawn);
+    }
+
+    private boolean isPublic(RepoName name) throws IOException {
+        return !access.enabled() || directory.access(name).isPublic();
+    }
+
+    private void publish(CachedRepo repo) throws IOException {
+        BlobStore out = area.store().get();
+        RepoName name = repo.name();
+        Set<String> known = publishedPacks.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet());
+        for (String pack : repo.state().packs()) {
+            if (known.contains(pack)) {
+                continue;
+            }
+            for (String ext : List.of(".pack", ".idx")) {
+                String key = name.directory() + "/objects/pack/" + pack + ext;
+                if (!out.exists(key)) {
+                    Path file = cache.publishedPack(repo, pack, ext)
+                            .orElseThrow(() -> new IOException("pack " + pack + ext + " of " + name + " is not cached"));
+                    out.upload(key, file);
+                }
+            }
+            known.add(pack);
+        }
+        // Packs first (above), then the files that name them.
+        out.put(name.directory() + "/objects/info/packs", cache.infoPacks(repo));
+        out.put(name.directory() + "/info/refs", cache.infoRefs(repo));
+        out.put(name.directory() + "/HEAD", cache.head(repo));
+    }
+
+    /** Removes a repository from the published area: the files naming packs first, then the packs. */
+    public void withdraw(RepoName name) throws IOException {
+        if (!enabled()) {
+            return;
+        }
+        BlobStore out = area.store().get();
+        publishedPacks.remove(name);
+        List<String> keys = new ArrayList<>(out.list(name.directory() + "/"));
+        if (keys.isEmpty()) {
+            return;
+        }
+        keys.sort(Comparator.comparing((String k) -> k.contains("/objects/pack/")).thenComparing(k -> k));
+        for (String key : keys) {
+            out.delete(key);
+        }
+        LOG.infof("withdrew %s from the published area (%s)", name, area.description());
+    }
+}

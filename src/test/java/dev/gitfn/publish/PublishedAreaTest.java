@@ -1,0 +1,150 @@
+package dev.gitfn.publish;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import dev.gitfn.support.Git;
+import dev.gitfn.support.Http;
+import dev.gitfn.support.StaticFileServer;
+import dev.gitfn.support.TestDirs;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * The published area holds public repositories' dumb-HTTP files and nothing else:
+ * a plain static server over it clones a public repository, and knows nothing of
+ * private ones or of {@code .gitfn/}; access changes publish and withdraw.
+ */
+@QuarkusTest
+@TestProfile(PublishedAreaTest.WithAuth.class)
+class PublishedAreaTest {
+    static final String ADMIN_TOKEN = "publish-admin-token-0123456789abcdefghij";
+    static final Path AREA = Path.of("target/test-data/published").toAbsolutePath();
+    static final Path STORE = Path.of("target/test-data/store").toAbsolutePath();
+
+    public static class WithAuth implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("gitfn.auth.admin-token", ADMIN_TOKEN, "gitfn.auth.cache-ttl", "0s",
+                    "gitfn.publish.fs-root", AREA.toString());
+        }
+    }
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @Test
+    void onlyPublicRepositoriesArePublishedAndAccessChangesFollow() throws Exception {
+        Path work = TestDirs.fresh("published");
+        Git git = new Git(work.resolve("home"));
+        String suffix = Long.toString(System.nanoTime(), 36);
+        String open = repo("open-" + suffix, true);
+        String closed = repo("closed-" + suffix, false);
+        Path src = git.newRepo(work.resolve("src"), 3);
+        git.ok(src, "tag", "-a", "v1", "-m", "v1");
+        git.ok(src, "push", smart(open, true), "main", "v1");
+        git.ok(src, "push", smart(closed, true), "main");
+
+        try (StaticFileServer cdn = new StaticFileServer(AREA)) {
+            Path clone = dumbClone(git, work, cdn, open, "open-clone");
+            git.ok(clone, "fsck", "--strict");
+            assertEquals(git.lsRemote(work, smart(open, true)), dumbLsRemote(git, work, cdn, open));
+            assertNotEquals(0, dumb(git, work, "clone", cdn.url() + closed + ".git", "closed-clone").exitCode(),
+                    "a private repository is not in the published area");
+            assertEquals(404, Http.get(URI.create(cdn.url() + closed + ".git/info/refs")).statusCode());
+            assertOnlyPublicRepositoriesPublished();
+
+            // Private now: gone from the area at once; smart HTTP still serves its users.
+            setPublic(open, false);
+            assertFalse(Files.exists(AREA.resolve(open + ".git")), "withdrawn");
+            assertNotEquals(0, dumb(git, work, "ls-remote", cdn.url() + open + ".git").exitCode());
+            git.ok(work, "ls-remote", smart(open, true));
+
+            // Public now: published, and each later push keeps it current.
+            setPublic(closed, true);
+            git.commit(src, 1, "later");
+            git.ok(src, "push", smart(closed, true), "main");
+            Path later = dumbClone(git, work, cdn, closed, "later-clone");
+            git.ok(later, "fsck", "--strict");
+            assertEquals(git.revParse(src, "main"), git.revParse(later, "main"));
+            assertOnlyPublicRepositoriesPublished();
+
+            // A rebuild removes what does not belong and restores what does.
+            Path stray = AREA.resolve("stray/thing.git/info/refs");
+            Files.createDirectories(stray.getParent());
+            Files.writeString(stray, "junk\n");
+            Files.delete(AREA.resolve(closed + ".git/info/refs"));
+            var rebuilt = Http.json("POST", URI.create(base + "api/publish"), "Bearer " + ADMIN_TOKEN, null);
+            assertEquals(200, rebuilt.statusCode(), rebuilt.body());
+            assertTrue(rebuilt.body().contains(closed), rebuilt.body());
+            assertFalse(Files.exists(stray));
+            assertEquals(git.lsRemote(work, smart(closed, true)), dumbLsRemote(git, work, cdn, closed));
+            assertOnlyPublicRepositoriesPublished();
+        }
+    }
+
+    /** Every file in the area belongs to a repository whose access record says public; nothing else is there. */
+    private static void assertOnlyPublicRepositoriesPublished() throws IOException {
+        assertFalse(Files.exists(AREA.resolve(".gitfn")), ".gitfn/ is never published");
+        try (Stream<Path> files = Files.walk(AREA)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String rel = AREA.relativize(file).toString();
+                int end = rel.indexOf(".git/");
+                assertTrue(end > 0, "not a repository file: " + rel);
+                String name = rel.substring(0, end);
+                assertTrue(rel.endsWith("/HEAD") || rel.endsWith("/info/refs") || rel.contains("/objects/"),
+                        "not a dumb-HTTP file: " + rel);
+                assertFalse(rel.endsWith("gitfn-state"), rel);
+                Path access = STORE.resolve(".gitfn/access/" + name + ".json");
+                assertTrue(Files.exists(access) && Files.readString(access).contains("\"public\":true"),
+                        "published but not public: " + rel);
+            }
+        }
+    }
+
+    private String repo(String name, boolean isPublic) {
+        String full = TestDirs.repoName("published/" + name);
+        assertEquals(201, Http.json("POST", URI.create(base + "api/repos"), "Bearer " + ADMIN_TOKEN,
+                "{\"name\":\"" + full + "\"}").statusCode());
+        setPublic(full, isPublic);
+        return full;
+    }
+
+    private void setPublic(String repo, boolean isPublic) {
+        var set = Http.json("PUT", URI.create(base + "api/repos/" + repo + "/access"), "Bearer " + ADMIN_TOKEN,
+                "{\"public\":" + isPublic + ",\"read\":[],\"write\":[]}");
+        assertEquals(200, set.statusCode(), set.body());
+    }
+
+    private String smart(String repo, boolean admin) {
+        return (admin ? base.toString().replace("http://", "http://admin:" + ADMIN_TOKEN + "@") : base.toString())
+                + repo + ".git";
+    }
+
+    private static Git.Result dumb(Git git, Path dir, String... args) {
+        return git.run(dir, Map.of("GIT_SMART_HTTP", "0"), args);
+    }
+
+    private static Path dumbClone(Git git, Path work, StaticFileServer cdn, String repo, String dir) {
+        dumb(git, work, "clone", cdn.url() + repo + ".git", dir).ok();
+        return work.resolve(dir);
+    }
+
+    private static String dumbLsRemote(Git git, Path work, StaticFileServer cdn, String repo) {
+        return dumb(git, work, "ls-remote", cdn.url() + repo + ".git").ok().trimmed();
+    }
+}

@@ -6,6 +6,7 @@ import dev.gitfn.auth.AccessControl;
 import dev.gitfn.auth.Permission;
 import dev.gitfn.auth.Principal;
 import dev.gitfn.cache.RepoName;
+import dev.gitfn.config.GitfnConfig;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -18,23 +19,35 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class Admission {
     private final AccessControl access;
+    private final BrowserChecks browsers;
 
-    public Admission(AccessControl access) {
+    public Admission(AccessControl access, GitfnConfig config) {
         this.access = access;
+        this.browsers = new BrowserChecks(config.http());
     }
 
-    /** Admits a request to read or push to the repository at {@code repoPath} (a trailing {@code .git} is optional). */
+    /**
+     * Admits a request to read or push to the repository at {@code repoPath} (a trailing
+     * {@code .git} is optional). Pushes and every tunnel count as state-changing for the
+     * cross-site check (a tunnel can push).
+     */
     public Uni<Admitted> admit(Transport transport, Client client, String authorization, String repoPath,
             Permission permission) {
-        return Uni.createFrom().item(() -> RepoName.parse(repoPath))
+        boolean stateChanging = permission == Permission.WRITE || transport == Transport.TUNNEL;
+        return Uni.createFrom().item(() -> {
+            browsers.check(client, access.enabled(), stateChanging);
+            return RepoName.parse(repoPath);
+        })
                 .flatMap(name -> access.authorize(authorization, name, permission)
                         .flatMap(who -> access.rules(name).map(rules -> new Admitted(name, who, rules))))
                 .onFailure().transform(this::typed);
     }
 
-    /** Admits a request to the admin API. */
-    public Uni<Principal> admitAdmin(Transport transport, Client client, String authorization) {
-        return access.requireAdmin(authorization).onFailure().transform(this::typed);
+    /** Admits a request to the admin API; {@code stateChanging} for anything but GET and HEAD. */
+    public Uni<Principal> admitAdmin(Transport transport, Client client, String authorization,
+            boolean stateChanging) {
+        return Uni.createFrom().voidItem().invoke(() -> browsers.check(client, access.enabled(), stateChanging))
+                .flatMap(ok -> access.requireAdmin(authorization)).onFailure().transform(this::typed);
     }
 
     /** Failures of the layers below as typed refusals; anything else stays what it is. */

@@ -3,6 +3,7 @@ package dev.gitfn.config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import io.quarkus.runtime.configuration.MemorySize;
@@ -41,6 +42,24 @@ public interface GitfnConfig {
     Tunnel tunnel();
 
     Publish publish();
+
+    Http http();
+
+    /** Checks against browsers turned against the server: cross-site pages and DNS rebinding. */
+    interface Http {
+        /**
+         * Host names (without port) requests may name in {@code Host} while authentication is
+         * off; a DNS-rebinding page's requests name its own host and are refused.
+         */
+        @WithDefault("localhost,127.0.0.1,::1,[::1]")
+        List<String> allowedHosts();
+
+        /**
+         * Origins besides the server's own (the {@code Host} it was reached at) allowed to open
+         * tunnels and make state-changing calls, e.g. {@code https://tools.example.com}.
+         */
+        Optional<List<String>> allowedOrigins();
+    }
 
     /**
      * The published area: a static copy of public repositories' dumb-HTTP files

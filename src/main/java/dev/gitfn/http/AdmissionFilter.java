@@ -68,7 +68,14 @@ public class AdmissionFilter {
                 request.getHeaderString("Origin"));
         Uni<?> step;
         if (admit.value() == Admit.Need.ADMIN) {
-            step = admission.admitAdmin(Transport.API, client, authorization);
+            String verb = request.getMethod();
+            boolean stateChanging = !verb.equals("GET") && !verb.equals("HEAD");
+            if (verb.equals("POST") && !isJson(request.getHeaderString(HttpHeaders.CONTENT_TYPE))) {
+                // A cross-site form can POST text/plain or form data without a preflight; JSON it cannot.
+                return Uni.createFrom().item(HttpRefusals.response(new Refusal(
+                        Refusal.Reason.UNSUPPORTED_MEDIA_TYPE, "the API takes Content-Type: application/json")));
+            }
+            step = admission.admitAdmin(Transport.API, client, authorization, stateChanging);
         } else {
             Permission permission = switch (admit.value()) {
                 case WRITE -> Permission.WRITE;
@@ -89,6 +96,15 @@ public class AdmissionFilter {
                 .onFailure(Refusal.class).recoverWithItem(r -> HttpRefusals.response((Refusal) r))
                 // Store reads may answer on other threads: carry on where the request lives.
                 .emitOn(task -> context.runOnContext(v -> task.run()));
+    }
+
+    private static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
+        return type.equalsIgnoreCase("application/json");
     }
 
     /** The permission {@code ?service=} asks for; null for a service git does not have. */

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
@@ -21,6 +22,7 @@ import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.cache.ServerInfoListener;
 import dev.gitfn.storage.BlobStore;
+import io.quarkus.runtime.StartupEvent;
 
 /**
  * Keeps the published area equal to the public part of the store: for each
@@ -46,6 +48,11 @@ public class Publisher implements ServerInfoListener {
         this.access = access;
         this.directory = directory;
         this.cache = cache;
+    }
+
+    /** At start-up, so a misplaced published area stops the server before it serves anything. */
+    void checkAtStartup(@Observes StartupEvent event) {
+        LOG.infof("published area: %s", area.description());
     }
 
     /** Whether anything is published at all. */

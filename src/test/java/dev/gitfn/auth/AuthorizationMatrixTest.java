@@ -251,7 +251,7 @@ class AuthorizationMatrixTest {
                 for (Who who : Who.values()) {
                     String row = endpoint + " " + kind + " " + who;
                     int expected = expectedGit(who, kind, endpoint.access);
-                    Map<String, String> before = snapshot();
+                    Map<String, String> before = snapshot(kind);
                     String ref = "refs/heads/m-" + COUNTER.incrementAndGet();
                     Answer answer = send(endpoint, kind, who, ref);
                     int wanted = expected == 200 && endpoint.name().startsWith("TUNNEL") ? 101 : expected;
@@ -267,7 +267,7 @@ class AuthorizationMatrixTest {
                         if (!answer.body.contains("ok " + ref) || !state(kind).contains(" " + ref + "\n")) {
                             failures.add(row + ": an allowed push did not land: " + answer.body);
                         }
-                    } else if (!before.equals(snapshot())) {
+                    } else if (!before.equals(snapshot(kind))) {
                         failures.add(row + ": the store changed");
                     }
                     if (endpoint == Endpoint.RECEIVE_PACK && expected == 200 && kind == Kind.PROTECTED
@@ -289,12 +289,12 @@ class AuthorizationMatrixTest {
         for (ApiRoute route : API) {
             for (Who who : Who.values()) {
                 int expected = expectedApi(who, route.adminStatus());
-                Map<String, String> before = snapshot();
+                Map<String, String> before = snapshot(Kind.PRIVATE);
                 HttpResponse<String> answer = sendApi(route, who);
                 String row = route.method() + " " + route.template() + " " + who;
                 if (answer.statusCode() != expected) {
                     failures.add(row + ": expected " + expected + ", got " + answer.statusCode() + " " + answer.body());
-                } else if (expected >= 400 && !before.equals(snapshot())) {
+                } else if (expected >= 400 && !before.equals(snapshot(Kind.PRIVATE))) {
                     failures.add(row + ": the store changed");
                 }
                 if (expected == 401 && !answer.headers().firstValue("WWW-Authenticate").isPresent()) {
@@ -530,13 +530,29 @@ class AuthorizationMatrixTest {
         return Files.readString(STORE.resolve(REPOS.get(kind) + ".git/gitfn-state"));
     }
 
-    /** Every file of the store with a digest of its content. */
-    private static Map<String, String> snapshot() throws IOException {
+    /**
+     * What a request could change: the repository's folder and every auth record
+     * ({@code .gitfn/} without its temporary files and locks), each with a digest, plus
+     * the list of repositories (a refused create must not add one).
+     */
+    private static Map<String, String> snapshot(Kind kind) throws IOException {
         Map<String, String> files = new TreeMap<>();
-        try (Stream<Path> paths = Files.walk(STORE)) {
-            for (Path p : paths.filter(Files::isRegularFile).toList()) {
-                files.put(STORE.relativize(p).toString(), digest(Files.readAllBytes(p)));
+        List<Path> roots = List.of(STORE.resolve(REPOS.get(kind) + ".git"), STORE.resolve(".gitfn"));
+        for (Path root : roots) {
+            if (!Files.exists(root)) {
+                continue;
             }
+            try (Stream<Path> paths = Files.walk(root)) {
+                for (Path p : paths.filter(Files::isRegularFile).toList()) {
+                    String rel = STORE.relativize(p).toString();
+                    if (!rel.startsWith(".gitfn/tmp/") && !rel.startsWith(".gitfn/locks/")) {
+                        files.put(rel, digest(Files.readAllBytes(p)));
+                    }
+                }
+            }
+        }
+        try (Stream<Path> top = Files.walk(STORE.resolve("run-" + TestDirs.RUN), 3)) {
+            files.put("repositories", Long.toString(top.count()));
         }
         return files;
     }

@@ -2,7 +2,10 @@ package dev.gitfn.admission;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jboss.logging.Logger;
+
 import dev.gitfn.auth.AccessControl;
+import dev.gitfn.auth.AuthenticationRequiredException;
 import dev.gitfn.auth.Permission;
 import dev.gitfn.auth.Principal;
 import dev.gitfn.cache.RepoName;
@@ -18,12 +21,32 @@ import io.smallrye.mutiny.Uni;
  */
 @ApplicationScoped
 public class Admission {
+    private static final Logger LOG = Logger.getLogger(Admission.class);
+
     private final AccessControl access;
     private final BrowserChecks browsers;
+    private final ClientLimits clients;
+    private final FailedLogins failures;
 
     public Admission(AccessControl access, GitfnConfig config) {
         this.access = access;
         this.browsers = new BrowserChecks(config.http());
+        this.clients = new ClientLimits(config.limits().maxRequestsPerClient());
+        this.failures = new FailedLogins(config.auth().maxFailures(), config.auth().failureWindow(),
+                config.auth().failureBackoff());
+    }
+
+    /**
+     * Takes one of the client's slots for a request or tunnel, first of all; run the
+     * returned handle when it ends. Throws a 429 refusal when the client has too many.
+     */
+    public Runnable enter(Client client) {
+        return clients.enter(client.address());
+    }
+
+    /** Failed sign-ins seen by this instance. */
+    public long failedSignIns() {
+        return failures.total();
     }
 
     /**
@@ -38,7 +61,7 @@ public class Admission {
             browsers.check(client, access.enabled(), stateChanging);
             return RepoName.parse(repoPath);
         })
-                .flatMap(name -> access.authorize(authorization, name, permission)
+                .flatMap(name -> signedIn(client, authorization, access.authorize(authorization, name, permission))
                         .flatMap(who -> access.rules(name).map(rules -> new Admitted(name, who, rules))))
                 .onFailure().transform(this::typed);
     }
@@ -47,7 +70,36 @@ public class Admission {
     public Uni<Principal> admitAdmin(Transport transport, Client client, String authorization,
             boolean stateChanging) {
         return Uni.createFrom().voidItem().invoke(() -> browsers.check(client, access.enabled(), stateChanging))
-                .flatMap(ok -> access.requireAdmin(authorization)).onFailure().transform(this::typed);
+                .flatMap(ok -> signedIn(client, authorization, access.requireAdmin(authorization)))
+                .onFailure().transform(this::typed);
+    }
+
+    /**
+     * A check whose wrong credentials count as a failed sign-in: logged (the user name and
+     * address, never the secret), answered later each time, then with 429.
+     */
+    private <T> Uni<T> signedIn(Client client, String authorization, Uni<T> check) {
+        if (authorization == null || authorization.isBlank()) {
+            return check; // anonymous: nothing was tried
+        }
+        return check.onFailure(AuthenticationRequiredException.class).recoverWithUni(e -> {
+            String user = AccessControl.claimedUser(authorization);
+            FailedLogins.Verdict verdict = failures.record(client.address(), user);
+            LOG.infof("failed sign-in%s from %s (%s; %d in this window)", user == null ? "" : " as '"
+                    + printable(user) + "'", client.address(), e.getMessage(), verdict.failures());
+            Throwable answer = verdict.overLimit()
+                    ? new Refusal(Refusal.Reason.TOO_MANY_REQUESTS, "too many failed sign-ins from this address or "
+                            + "for this user; try again later (gitfn.auth.max-failures)", (int) verdict.retryAfterSeconds())
+                    : e;
+            Uni<T> failed = Uni.createFrom().failure(answer);
+            return verdict.delay().isZero() ? failed
+                    : Uni.createFrom().voidItem().onItem().delayIt().by(verdict.delay()).flatMap(v -> failed);
+        });
+    }
+
+    private static String printable(String s) {
+        String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     /** Failures of the layers below as typed refusals; anything else stays what it is. */

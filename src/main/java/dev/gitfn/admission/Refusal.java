@@ -26,6 +26,7 @@ public final class Refusal extends RuntimeException {
         /** Missing, or private and not readable by a signed-in user: the same answer. */
         NOT_FOUND(404),
         CONFLICT(409),
+        LENGTH_REQUIRED(411),
         TOO_LARGE(413),
         UNSUPPORTED_MEDIA_TYPE(415),
         TOO_MANY_REQUESTS(429),

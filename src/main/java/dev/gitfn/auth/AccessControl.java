@@ -33,10 +33,24 @@ public class AccessControl {
 
     public AccessControl(AuthDirectory directory, GitfnConfig config) {
         this.directory = directory;
-        this.adminTokenHash = config.auth().adminToken().filter(t -> !t.isBlank()).map(Tokens::hash);
+        this.adminTokenHash = config.auth().adminToken().filter(t -> !t.isBlank()).map(AccessControl::strongEnough)
+                .map(Tokens::hash);
         this.jwt = JwtVerifier.fromConfig(config.auth());
         this.adminGroup = config.auth().adminGroup();
         this.realm = config.auth().realm();
+    }
+
+    /** Shortest admin token accepted: 32 characters (e.g. {@code openssl rand -base64 32} gives 44). */
+    static final int MIN_ADMIN_TOKEN = 32;
+
+    /** The admin token if it is long enough to resist guessing; refuses to start otherwise. */
+    static String strongEnough(String token) {
+        if (token.length() < MIN_ADMIN_TOKEN) {
+            throw new IllegalStateException("gitfn.auth.admin-token (GITFN_AUTH_ADMIN_TOKEN) has " + token.length()
+                    + " characters; it must have at least " + MIN_ADMIN_TOKEN
+                    + ": generate one with 'openssl rand -base64 32'");
+        }
+        return token;
     }
 
     /** Whether any authentication is configured; without it everyone may do everything. */

@@ -118,6 +118,18 @@ public interface GitfnConfig {
         @WithDefault("admins")
         String adminGroup();
 
+        /** Failed sign-ins per client address, and per user name, within {@link #failureWindow()} before 429. */
+        @WithDefault("10")
+        int maxFailures();
+
+        /** Window in which failed sign-ins are counted. */
+        @WithDefault("1m")
+        Duration failureWindow();
+
+        /** Each failed sign-in after the third is answered this much later than the one before (at most 2 s). */
+        @WithDefault("250ms")
+        Duration failureBackoff();
+
         /** How long users and access lists read from the store are trusted before revalidation. */
         @WithDefault("5s")
         Duration cacheTtl();
@@ -170,6 +182,26 @@ public interface GitfnConfig {
         /** Longest a client may take to send one request (a push's pack included); stops slow dribblers. */
         @WithDefault("30m")
         Duration maxRequestTime();
+
+        /**
+         * Slowest average rate at which a smart-HTTP request body may arrive, once
+         * {@link #minRateAfter()} has passed: a client cannot hold a worker for long by
+         * sending a byte now and then.
+         */
+        @WithDefault("1K")
+        MemorySize minRequestRate();
+
+        /** Grace before {@link #minRequestRate()} applies. */
+        @WithDefault("10s")
+        Duration minRateAfter();
+
+        /** Requests and tunnels one client address may have in progress at once (429 beyond). */
+        @WithDefault("32")
+        int maxRequestsPerClient();
+
+        /** Largest body of an API request (413 beyond; API bodies must say their length). */
+        @WithDefault("1M")
+        MemorySize maxApiBody();
     }
 
     interface Fs {

@@ -16,6 +16,7 @@ import dev.gitfn.admission.Client;
 import dev.gitfn.admission.Refusal;
 import dev.gitfn.admission.Transport;
 import dev.gitfn.auth.Permission;
+import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.protocol.GitService;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
@@ -33,9 +34,11 @@ public class AdmissionFilter {
     private static final String ADMITTED = "gitfn.admitted";
 
     private final Admission admission;
+    private final long maxApiBody;
 
-    public AdmissionFilter(Admission admission) {
+    public AdmissionFilter(Admission admission, GitfnConfig config) {
         this.admission = admission;
+        this.maxApiBody = config.limits().maxApiBody().asLongValue();
     }
 
     /** The admitted request of an endpoint that needs a repository; fails closed without one. */
@@ -66,6 +69,12 @@ public class AdmissionFilter {
         Client client = new Client(rc.request().remoteAddress() == null ? null
                 : rc.request().remoteAddress().hostAddress(), request.getHeaderString(HttpHeaders.HOST),
                 request.getHeaderString("Origin"));
+        try {
+            Runnable release = admission.enter(client);
+            rc.addEndHandler(ended -> release.run());
+        } catch (Refusal tooMany) {
+            return Uni.createFrom().item(HttpRefusals.response(tooMany));
+        }
         Uni<?> step;
         if (admit.value() == Admit.Need.ADMIN) {
             String verb = request.getMethod();
@@ -75,7 +84,13 @@ public class AdmissionFilter {
                 return Uni.createFrom().item(HttpRefusals.response(new Refusal(
                         Refusal.Reason.UNSUPPORTED_MEDIA_TYPE, "the API takes Content-Type: application/json")));
             }
-            step = admission.admitAdmin(Transport.API, client, authorization, stateChanging);
+            // Credentials first, then the body's announced size; the body itself is read only after both.
+            step = admission.admitAdmin(Transport.API, client, authorization, stateChanging).invoke(admin -> {
+                Refusal badBody = apiBodyRefusal(request);
+                if (badBody != null) {
+                    throw badBody;
+                }
+            });
         } else {
             Permission permission = switch (admit.value()) {
                 case WRITE -> Permission.WRITE;
@@ -96,6 +111,25 @@ public class AdmissionFilter {
                 .onFailure(Refusal.class).recoverWithItem(r -> HttpRefusals.response((Refusal) r))
                 // Store reads may answer on other threads: carry on where the request lives.
                 .emitOn(task -> context.runOnContext(v -> task.run()));
+    }
+
+    /** API bodies are small JSON documents: their length is said up front and bounded. */
+    private Refusal apiBodyRefusal(ContainerRequestContext request) {
+        String length = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
+        if (length == null) {
+            String chunked = request.getHeaderString("Transfer-Encoding");
+            return chunked == null ? null : new Refusal(Refusal.Reason.LENGTH_REQUIRED,
+                    "API requests must send Content-Length");
+        }
+        try {
+            if (Long.parseLong(length.trim()) <= maxApiBody) {
+                return null;
+            }
+        } catch (NumberFormatException e) {
+            return new Refusal(Refusal.Reason.INVALID_REQUEST, "bad Content-Length");
+        }
+        return new Refusal(Refusal.Reason.TOO_LARGE, "API request bodies are limited to " + maxApiBody
+                + " bytes (gitfn.limits.max-api-body)");
     }
 
     private static boolean isJson(String contentType) {

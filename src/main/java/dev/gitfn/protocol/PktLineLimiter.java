@@ -28,23 +28,36 @@ final class PktLineLimiter extends FilterInputStream {
     private long lines;
     private boolean watching = true;
 
-    private PktLineLimiter(InputStream in, long maxLines, String limitName, boolean commandsOnly, Duration maxTime) {
+    private final long started = System.nanoTime();
+    private final MinimumRate minimumRate;
+    private long bytes;
+
+    /**
+     * The slowest a one-shot request body may arrive, on average, once {@code after} has
+     * passed; {@code null} where the client waits for the server in between (the tunnel).
+     */
+    record MinimumRate(long bytesPerSecond, Duration after) {
+    }
+
+    private PktLineLimiter(InputStream in, long maxLines, String limitName, boolean commandsOnly, Duration maxTime,
+            MinimumRate minimumRate) {
         super(in);
         this.maxLines = maxLines;
         this.limitName = limitName;
         this.commandsOnly = commandsOnly;
         this.maxTime = maxTime;
         this.deadline = System.nanoTime() + maxTime.toNanos();
+        this.minimumRate = minimumRate;
     }
 
     /** A fetch: every line of the request counts. */
-    static InputStream forFetch(InputStream in, long maxLines, Duration maxTime) {
-        return new PktLineLimiter(in, maxLines, "gitfn.limits.max-negotiation-lines", false, maxTime);
+    static InputStream forFetch(InputStream in, long maxLines, Duration maxTime, MinimumRate minimumRate) {
+        return new PktLineLimiter(in, maxLines, "gitfn.limits.max-negotiation-lines", false, maxTime, minimumRate);
     }
 
     /** A push: the ref updates (and shallow lines) before the first flush count; the pack does not. */
-    static InputStream forPush(InputStream in, long maxRefs, Duration maxTime) {
-        return new PktLineLimiter(in, maxRefs, "gitfn.limits.max-refs-per-push", true, maxTime);
+    static InputStream forPush(InputStream in, long maxRefs, Duration maxTime, MinimumRate minimumRate) {
+        return new PktLineLimiter(in, maxRefs, "gitfn.limits.max-refs-per-push", true, maxTime, minimumRate);
     }
 
     @Override
@@ -61,10 +74,26 @@ final class PktLineLimiter extends FilterInputStream {
                     + " s to arrive (gitfn.limits.max-request-time)");
         }
         int n = super.read(b, off, len);
+        if (n > 0) {
+            bytes += n;
+            checkRate();
+        }
         if (n > 0 && watching) {
             scan(b, off, n);
         }
         return n;
+    }
+
+    private void checkRate() throws IOException {
+        if (minimumRate == null) {
+            return;
+        }
+        long elapsed = System.nanoTime() - started;
+        if (elapsed > minimumRate.after().toNanos()
+                && bytes * 1_000_000_000L / elapsed < minimumRate.bytesPerSecond()) {
+            throw new PackProtocolException("request arrives slower than " + minimumRate.bytesPerSecond()
+                    + " bytes/s (gitfn.limits.min-request-rate)");
+        }
     }
 
     @Override

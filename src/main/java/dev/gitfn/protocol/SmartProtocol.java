@@ -73,7 +73,7 @@ public class SmartProtocol {
     public void uploadPack(CachedRepo repo, String gitProtocol, InputStream in, OutputStream out)
             throws IOException {
         TrackingOutputStream tracked = new TrackingOutputStream(out);
-        RequestHead request = new RequestHead(fetchRequest(in));
+        RequestHead request = new RequestHead(fetchRequest(in, oneShotRate()));
         reportingErrors("upload-pack", repo.name(), tracked, () -> {
             try (UploadPack up = newUploadPack(repo, gitProtocol)) {
                 up.uploadWithExceptionPropagation(request, tracked, null);
@@ -99,6 +99,11 @@ public class SmartProtocol {
         reportingErrors("receive-pack", name, tracked, () -> receive(name, rules, false, in, tracked));
     }
 
+    /** One-shot HTTP bodies must keep arriving; a tunnel's client legitimately waits for the server. */
+    private PktLineLimiter.MinimumRate oneShotRate() {
+        return new PktLineLimiter.MinimumRate(limits.minRequestRate().asLongValue(), limits.minRateAfter());
+    }
+
     /**
      * Serves a whole fetch conversation over a two-way stream (the WebSocket tunnel,
      * as ssh would): the advertisement, then as many rounds as the client needs.
@@ -110,7 +115,7 @@ public class SmartProtocol {
             if (version > 0) {
                 up.setExtraParameters(List.of("version=" + version));
             }
-            up.uploadWithExceptionPropagation(fetchRequest(in), out, null);
+            up.uploadWithExceptionPropagation(fetchRequest(in, null), out, null);
         }
     }
 
@@ -133,7 +138,7 @@ public class SmartProtocol {
             try {
                 // receive(), unlike receiveWithExceptionPropagation(), tells the client about a
                 // protocol error (a limit among them) even after the side-band has opened.
-                rp.receive(pushRequest(in), out, null);
+                rp.receive(pushRequest(in, biDirectional ? null : oneShotRate()), out, null);
             } catch (UnpackException e) {
                 // A bad pack (truncated, corrupt, refused by fsck): JGit already told the
                 // client "unpack error ..." in the status report, and nothing was committed.
@@ -144,13 +149,13 @@ public class SmartProtocol {
     }
 
     /** A fetch request under {@code max-negotiation-lines} and {@code max-request-time}. */
-    private InputStream fetchRequest(InputStream in) {
-        return PktLineLimiter.forFetch(in, limits.maxNegotiationLines(), limits.maxRequestTime());
+    private InputStream fetchRequest(InputStream in, PktLineLimiter.MinimumRate rate) {
+        return PktLineLimiter.forFetch(in, limits.maxNegotiationLines(), limits.maxRequestTime(), rate);
     }
 
     /** A push under {@code max-refs-per-push} and {@code max-request-time}. */
-    private InputStream pushRequest(InputStream in) {
-        return PktLineLimiter.forPush(in, limits.maxRefsPerPush(), limits.maxRequestTime());
+    private InputStream pushRequest(InputStream in, PktLineLimiter.MinimumRate rate) {
+        return PktLineLimiter.forPush(in, limits.maxRefsPerPush(), limits.maxRequestTime(), rate);
     }
 
     /** A blocking protocol exchange. */

@@ -124,6 +124,14 @@ public class TunnelEndpoint {
         }
         Client client = new Client(request.remoteAddress() == null ? null : request.remoteAddress().hostAddress(),
                 request.getHeader("Host"), request.getHeader("Origin"));
+        Runnable release;
+        try {
+            release = admission.enter(client); // the client's slot, held for the tunnel's whole life
+        } catch (Refusal tooMany) {
+            sessions.decrementAndGet();
+            refuse(rc, tooMany);
+            return;
+        }
         Context context = vertx.getOrCreateContext();
         admission.admit(Transport.TUNNEL, client, request.getHeader("Authorization"),
                         path.substring(1, path.length() - "/ws".length()), service.get().permission())
@@ -136,11 +144,13 @@ public class TunnelEndpoint {
                         LOG.debugf("upgrade failed: %s", upgraded.cause().getMessage());
                         release(accepted);
                         sessions.decrementAndGet();
+                        release.run();
                         return;
                     }
-                    start(upgraded.result(), accepted);
+                    start(upgraded.result(), accepted, release);
                 }), failure -> {
                     sessions.decrementAndGet();
+                    release.run();
                     refuse(rc, failure);
                 });
     }
@@ -167,14 +177,17 @@ public class TunnelEndpoint {
     }
 
     /** On the event loop, right after the upgrade: wires the streams and hands the session to a thread. */
-    private void start(ServerWebSocket ws, Accepted accepted) {
+    private void start(ServerWebSocket ws, Accepted accepted, Runnable releaseClientSlot) {
         Context context = vertx.getOrCreateContext();
         long idle = config.idleTimeout().toNanos();
         WebSocketInputStream in = new WebSocketInputStream(ws, context, idle,
                 accepted.service() == GitService.RECEIVE_PACK ? maxPushBytes : Long.MAX_VALUE);
         WebSocketOutputStream out = new WebSocketOutputStream(ws, context, idle);
         in.start();
-        ws.closeHandler(v -> out.notifyDrained());
+        ws.closeHandler(v -> {
+            out.notifyDrained();
+            releaseClientSlot.run();
+        });
         long timer = vertx.setTimer(config.maxDuration().toMillis(), id -> close(ws, CloseCodes.POLICY,
                 "time limit: the tunnel was open " + config.maxDuration().toSeconds()
                         + " s (gitfn.tunnel.max-duration)"));
@@ -185,11 +198,13 @@ public class TunnelEndpoint {
                 } finally {
                     vertx.cancelTimer(timer);
                     sessions.decrementAndGet();
+                    releaseClientSlot.run();
                 }
             });
         } catch (RuntimeException rejected) {
             vertx.cancelTimer(timer);
             sessions.decrementAndGet();
+            releaseClientSlot.run();
             release(accepted);
             close(ws, CloseCodes.GOING_AWAY, "server is shutting down");
         }

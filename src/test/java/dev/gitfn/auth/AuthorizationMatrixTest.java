@@ -71,8 +71,11 @@ class AuthorizationMatrixTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
+            // Hundreds of deliberate failed sign-ins from one address: no backoff, no 429 here
+            // (UnauthenticatedLoadTest checks those).
             return Map.of("gitfn.auth.admin-token", ADMIN_TOKEN,
                     "gitfn.auth.cache-ttl", "0s",
+                    "gitfn.auth.max-failures", "1000000", "gitfn.auth.failure-backoff", "0s",
                     "gitfn.auth.jwt.issuer", TestIssuer.ISSUER,
                     "gitfn.auth.jwt.audience", AUDIENCE,
                     "gitfn.auth.jwt.jwks-url", TestIssuer.jwks().toString());

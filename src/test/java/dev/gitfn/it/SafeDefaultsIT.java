@@ -47,6 +47,15 @@ class SafeDefaultsIT {
     }
 
     @Test
+    void refusesAnAdminTokenShorterThan32Characters() throws Exception {
+        Path work = TestDirs.fresh("safe-short-token");
+        Path log = work.resolve("short.log");
+        assertThrows(IOException.class, () -> new ServerProcess(log, ServerProcess.folderStore(work,
+                Map.of("GITFN_AUTH_ADMIN_TOKEN", "s3cret"))).close());
+        assertTrue(Files.readString(log).contains("must have at least 32"), Files.readString(log));
+    }
+
+    @Test
     void loopbackWithoutAuthenticationSaysSo() throws Exception {
         Path work = TestDirs.fresh("safe-loopback");
         Path log = work.resolve("server.log");

@@ -69,7 +69,7 @@ class RequestParsingFuzzTest {
     }
 
     private static void limiterIsTransparent(byte[] request, FuzzedDataProvider data) throws IOException {
-        InputStream limited = PktLineLimiter.forFetch(new ByteArrayInputStream(request), 50, Duration.ofMinutes(1));
+        InputStream limited = PktLineLimiter.forFetch(new ByteArrayInputStream(request), 50, Duration.ofMinutes(1), null);
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
         byte[] buffer = new byte[1 + (request.length % 97)];
         try {
@@ -90,7 +90,7 @@ class RequestParsingFuzzTest {
         try (UploadPack up = new UploadPack(REPO)) {
             up.setBiDirectionalPipe(false);
             up.uploadWithExceptionPropagation(
-                    PktLineLimiter.forFetch(new ByteArrayInputStream(request), 1000, Duration.ofMinutes(1)),
+                    PktLineLimiter.forFetch(new ByteArrayInputStream(request), 1000, Duration.ofMinutes(1), null),
                     new ByteArrayOutputStream(), null);
         } catch (IOException | RuntimeException refused) {
             // A refusal: the server answers it with an ERR packet.
@@ -103,7 +103,7 @@ class RequestParsingFuzzTest {
         rp.setMaxPackSizeLimit(1 << 20);
         try {
             rp.receiveWithExceptionPropagation(
-                    PktLineLimiter.forPush(new ByteArrayInputStream(request), 100, Duration.ofMinutes(1)),
+                    PktLineLimiter.forPush(new ByteArrayInputStream(request), 100, Duration.ofMinutes(1), null),
                     new ByteArrayOutputStream(), null);
         } catch (IOException | RuntimeException refused) {
             // A refusal: the server answers it with an ERR packet or a status report.

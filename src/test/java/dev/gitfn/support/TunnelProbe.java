@@ -22,8 +22,12 @@ public final class TunnelProbe implements AutoCloseable {
     private final CompletableFuture<Void> firstFrame = new CompletableFuture<>();
     private final CompletableFuture<String> closed = new CompletableFuture<>();
 
-    private TunnelProbe(URI endpoint) {
-        socket = CLIENT.newWebSocketBuilder().buildAsync(endpoint, new WebSocket.Listener() {
+    private TunnelProbe(URI endpoint, String authorization) {
+        WebSocket.Builder builder = CLIENT.newWebSocketBuilder();
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
+        socket = builder.buildAsync(endpoint, new WebSocket.Listener() {
             @Override
             public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
                 firstFrame.complete(null);
@@ -46,7 +50,12 @@ public final class TunnelProbe implements AutoCloseable {
 
     /** Opens a tunnel; fails if the server refuses the upgrade. */
     public static TunnelProbe open(URI endpoint) {
-        return new TunnelProbe(endpoint);
+        return new TunnelProbe(endpoint, null);
+    }
+
+    /** Opens a tunnel with an {@code Authorization} header; fails if the server refuses the upgrade. */
+    public static TunnelProbe open(URI endpoint, String authorization) {
+        return new TunnelProbe(endpoint, authorization);
     }
 
     /** The HTTP status with which the server refuses to open a tunnel (fails if it accepts). */

@@ -3,7 +3,6 @@ package dev.gitfn.auth;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -54,6 +53,8 @@ final class JwtVerifier {
         JwtConsumerBuilder builder = new JwtConsumerBuilder()
                 .setRequireExpirationTime()
                 .setAllowedClockSkewInSeconds(30)
+                // A token good for years is a stolen credential that never expires.
+                .setMaxFutureValidityInMinutes((int) Math.max(1, jwt.maxLifetime().toMinutes()))
                 .setExpectedIssuer(jwt.issuer().get())
                 .setVerificationKeyResolver(keys(jwt.jwksUrl().get()))
                 .setJwsAlgorithmConstraints(new AlgorithmConstraints(ConstraintType.PERMIT,
@@ -93,9 +94,11 @@ final class JwtVerifier {
                 throw new AuthenticationRequiredException("token names no user");
             }
             Set<String> groups = new HashSet<>();
-            if (claims.hasClaim(groupsClaim)) {
-                List<String> listed = claims.getStringListClaimValue(groupsClaim);
-                groups.addAll(listed);
+            Object listed = claims.getClaimValue(groupsClaim);
+            if (listed instanceof String one) {
+                groups.add(one); // some providers send a single group as a plain string
+            } else if (listed != null) {
+                groups.addAll(claims.getStringListClaimValue(groupsClaim));
             }
             return new Principal(name, Set.copyOf(groups), groups.contains(adminGroup));
         } catch (InvalidJwtException | MalformedClaimException e) {

@@ -50,6 +50,11 @@ public final class PushSession {
         return repo.name();
     }
 
+    /** The branch HEAD names now. */
+    public String head() {
+        return repo.state().head();
+    }
+
     /** The local copy the pack is received into. */
     public Repository repository() {
         return repo.repository();

@@ -207,6 +207,17 @@ public class RepositoryCache {
 
     /** Creates an empty repository in the store; throws {@link RepoExistsException} if it exists. */
     public void create(RepoName name) throws IOException {
+        String indexKey = StoreLayout.nameIndexKey(name);
+        try {
+            store.putIfMatch(indexKey, name.value().getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+        } catch (PreconditionFailedException e) {
+            String existing = store.get(indexKey)
+                    .map(v -> new String(v.data(), java.nio.charset.StandardCharsets.UTF_8)).orElse(name.value());
+            if (!existing.equals(name.value())) {
+                throw new RepoExistsException(name, existing);
+            }
+            // The same name: it exists, or an earlier create stopped before its state; go on and see.
+        }
         try {
             store.putIfMatch(StoreLayout.stateKey(name), RefState.empty(defaultBranch).serialize(), null);
         } catch (PreconditionFailedException e) {

@@ -12,6 +12,16 @@ final class StoreLayout {
     private StoreLayout() {
     }
 
+    /**
+     * The case-folded name index: one key per repository name in lower case, written
+     * with the same create-only write as the repository, so two instances cannot create
+     * {@code Team/App} and {@code team/app} (they would collide on case-insensitive file
+     * systems and confuse people).
+     */
+    static String nameIndexKey(RepoName name) {
+        return ".gitfn/names/" + name.value().toLowerCase(java.util.Locale.ROOT) + ".name";
+    }
+
     static String stateKey(RepoName name) {
         return name.directory() + "/" + STATE_FILE;
     }

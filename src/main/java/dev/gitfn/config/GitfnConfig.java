@@ -151,9 +151,13 @@ public interface GitfnConfig {
             @WithDefault("preferred_username")
             String userClaim();
 
-            /** Claim that lists the user's groups. */
+            /** Claim that lists the user's groups (a list, or one string for one group). */
             @WithDefault("groups")
             String groupsClaim();
+
+            /** Longest lifetime a token may have left: one valid for longer is refused. */
+            @WithDefault("24h")
+            Duration maxLifetime();
         }
     }
 

@@ -23,6 +23,9 @@ final class PktLineLimiter extends FilterInputStream {
     private final long deadline;
     private final Duration maxTime;
     private final byte[] header = new byte[4];
+    /** The start of the current line, enough to check the numbers of {@code deepen} lines. */
+    private final byte[] lineStart = new byte[48];
+    private int lineStartBytes;
     private int headerBytes;
     private long payloadLeft;
     private long lines;
@@ -109,8 +112,14 @@ final class PktLineLimiter extends FilterInputStream {
         while (i < end && watching) {
             if (payloadLeft > 0) {
                 int step = (int) Math.min(payloadLeft, end - i);
+                int keep = Math.min(step, lineStart.length - lineStartBytes);
+                System.arraycopy(b, i, lineStart, lineStartBytes, keep);
+                lineStartBytes += keep;
                 payloadLeft -= step;
                 i += step;
+                if (payloadLeft == 0 && !commandsOnly) {
+                    checkDeepen();
+                }
                 continue;
             }
             header[headerBytes++] = b[i++];
@@ -127,12 +136,38 @@ final class PktLineLimiter extends FilterInputStream {
                 }
             } else if (length >= 4) {
                 payloadLeft = length - 4;
+                lineStartBytes = 0;
                 if (++lines > maxLines) {
                     throw new PackProtocolException("too many lines in one request: more than " + maxLines + " ("
                             + limitName + ")");
                 }
             }
             // 1 and 2 are v2's delimiter and response-end packets: no payload, not counted
+        }
+    }
+
+    /**
+     * {@code deepen <n>} and {@code deepen-since <time>} with numbers JGit cannot hold
+     * are refused in git's words, before JGit trips over them.
+     */
+    private void checkDeepen() throws PackProtocolException {
+        String line = new String(lineStart, 0, lineStartBytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (line.endsWith("\n")) {
+            line = line.substring(0, line.length() - 1);
+        }
+        String kind = line.startsWith("deepen ") ? "deepen" : line.startsWith("deepen-since ") ? "deepen-since" : null;
+        if (kind == null) {
+            return;
+        }
+        String value = line.substring(kind.length() + 1);
+        boolean valid;
+        try {
+            valid = Integer.parseInt(value) > 0;
+        } catch (NumberFormatException e) {
+            valid = false;
+        }
+        if (!valid) {
+            throw new PackProtocolException("Invalid " + kind + ": " + line);
         }
     }
 

@@ -35,6 +35,7 @@ final class StoreReceivePack extends ReceivePack {
 
     @Override
     protected void executeCommands() {
+        refuseDeletingHead();
         refuseProtectedRewrites();
         List<ReceiveCommand> toApply = filterCommands(Result.NOT_ATTEMPTED);
         if (toApply.isEmpty()) {
@@ -49,6 +50,24 @@ final class StoreReceivePack extends ReceivePack {
                     cmd.setResult(Result.REJECTED_OTHER_REASON, "storage unavailable, nothing was changed");
                 }
             }
+        }
+    }
+
+    /**
+     * The branch HEAD names cannot be deleted, as git's {@code receive.denyDeleteCurrent}
+     * does by default: a repository whose HEAD names nothing clones as an empty one.
+     * HEAD moves through the API; with {@code --atomic} the whole push is refused.
+     */
+    private void refuseDeletingHead() {
+        boolean refused = false;
+        for (ReceiveCommand cmd : filterCommands(Result.NOT_ATTEMPTED)) {
+            if (cmd.getType() == ReceiveCommand.Type.DELETE && cmd.getRefName().equals(session.head())) {
+                cmd.setResult(Result.REJECTED_OTHER_REASON, "deletion of the current branch prohibited");
+                refused = true;
+            }
+        }
+        if (refused && isAtomic()) {
+            ReceiveCommand.abort(filterCommands(Result.NOT_ATTEMPTED));
         }
     }
 

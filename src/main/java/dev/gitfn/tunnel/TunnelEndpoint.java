@@ -88,7 +88,8 @@ public class TunnelEndpoint {
     }
 
     void routes(@Observes Router router) {
-        router.routeWithRegex(HttpMethod.GET, "/(.+)/ws").order(-10).handler(this::upgrade);
+        // /api/... belongs to the API, even a user named ws
+        router.routeWithRegex(HttpMethod.GET, "/(?!api/)(.+)/ws").order(-10).handler(this::upgrade);
     }
 
     @PreDestroy

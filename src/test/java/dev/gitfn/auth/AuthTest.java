@@ -197,7 +197,13 @@ class AuthTest {
         String qa = TestIssuer.token(TestIssuer.ISSUER, "someone", List.of("qa"), 5);
         bearer(qa, work, "clone", "-q", url, "qa").ok();
 
+        // One group given as a plain string is that group.
+        String single = TestIssuer.tokenWithOneGroupAsString("someone-else", "qa");
+        bearer(single, work, "ls-remote", url).ok();
+
         for (String bad : List.of(TestIssuer.token(TestIssuer.ISSUER, "erin", List.of("qa"), -5),
+                TestIssuer.token(TestIssuer.ISSUER, "erin", List.of("qa"), 60 * 24 * 30), // a month: too long
+
                 TestIssuer.token("https://elsewhere.example", "erin", List.of("qa"), 5),
                 TestIssuer.forgedToken("erin", List.of("qa")), "not.a.jwt")) {
             Git.Result refused = bearer(bad, work, "ls-remote", url);

@@ -234,10 +234,10 @@ class AuthorizationMatrixTest {
             assertEquals(200, api("PUT", "/api/repos/" + name + "/access", admin(), access).statusCode());
             if (kind == Kind.PROTECTED) {
                 assertEquals(200, api("PUT", "/api/repos/" + name + "/protected", admin(),
-                        "{\"refs\":[\"refs/heads/main\"]}").statusCode());
+                        "{\"refs\":[\"refs/heads/main\",\"refs/heads/release/*\"]}").statusCode());
             }
             String url = base.toString().replace("http://", "http://admin:" + ADMIN_TOKEN + "@") + name + ".git";
-            git.ok(src, "push", url, "main");
+            git.ok(src, "push", url, "main", "main:refs/heads/release/1");
             MAIN.put(kind, git.revParse(src, "main"));
             Matcher pack = Pattern.compile("(?m)^pack (pack-[0-9a-f]{40})$").matcher(state(kind));
             assertTrue(pack.find(), state(kind));
@@ -274,7 +274,7 @@ class AuthorizationMatrixTest {
                         failures.add(row + ": the store changed");
                     }
                     if (endpoint == Endpoint.RECEIVE_PACK && expected == 200 && kind == Kind.PROTECTED
-                            && !answer.body.contains("ng refs/heads/main protected branch: deletion refused")) {
+                            && !answer.body.contains("ng refs/heads/release/1 protected branch: deletion refused")) {
                         failures.add(row + ": deleting a protected branch was not refused: " + answer.body);
                     }
                     if (expected == 200 && endpoint == Endpoint.UPLOAD_PACK && !answer.body.contains("PACK")) {
@@ -425,7 +425,7 @@ class AuthorizationMatrixTest {
             case RECEIVE_PACK -> {
                 headers.put("Content-Type", "application/x-git-receive-pack-request");
                 byte[] body = kind == Kind.PROTECTED
-                        ? concat(pkt(main + " " + ZERO + " refs/heads/main\0report-status\n"), "0000".getBytes())
+                        ? concat(pkt(main + " " + ZERO + " refs/heads/release/1\0report-status\n"), "0000".getBytes())
                         : concat(pkt(ZERO + " " + main + " " + newRef + "\0report-status\n"), "0000".getBytes(),
                                 emptyPack());
                 yield Http.send("POST", uri("/" + repo + "/git-receive-pack"), headers, body);

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.gitfn.support.Git;
 import dev.gitfn.support.Http;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -209,5 +210,59 @@ class BadInputTest extends PushedRepoTest {
                     ref + ": " + r.statusCode() + " " + r.body());
         }
         assertUnchangedAndServing();
+    }
+
+    @Test
+    void overflowingDeepenValuesGetGitsErrNotAStackTrace() {
+        String head = git.revParse(src, "HEAD");
+        for (String line : List.of("deepen 99999999999999999999\n", "deepen-since 99999999999999999999999\n",
+                "deepen -5\n", "deepen-since x\n")) {
+            byte[] body = concat(pkt("want " + head + "\n"), pkt(line), FLUSH, pkt("done\n"));
+            HttpResponse<String> r = post("git-upload-pack", UPLOAD_REQUEST, body);
+            assertRefused(r, "ERR ");
+            assertTrue(r.body().toLowerCase().contains("invalid deepen"), line + " -> " + r.body());
+        }
+        assertUnchangedAndServing();
+    }
+
+    @Test
+    void theUserApiOwnsItsNamesEvenWs() {
+        HttpResponse<String> r = Http.json("GET", URI.create(base + "api/users/ws"), null, null);
+        assertEquals(404, r.statusCode(), r.body());
+        assertTrue(r.body().contains("no user ws"), r.body());
+    }
+
+    @Test
+    void theBranchHeadNamesCannotBeDeleted() {
+        Git.Result delete = git.run(src, "push", url, "--delete", "main");
+        assertTrue(delete.exitCode() != 0, delete.err());
+        assertTrue(delete.err().contains("deletion of the current branch prohibited"), delete.err());
+        // Another branch can go, and HEAD keeps naming main.
+        git.ok(src, "push", url, "main:side");
+        git.ok(src, "push", url, "--delete", "side");
+        assertUnchangedAndServing();
+    }
+
+    @Test
+    void namesThatDifferOnlyByCaseAreOneRepository() {
+        String name = "case-" + System.nanoTime() + "/App";
+        assertEquals(201, Http.createRepo(URI.create(base.toString()), name));
+        HttpResponse<String> twin = Http.json("POST", URI.create(base + "api/repos"), null,
+                "{\"name\":\"" + name.toLowerCase() + "\"}");
+        assertEquals(409, twin.statusCode(), twin.body());
+        assertTrue(twin.body().contains(name), twin.body());
+        assertEquals(409, Http.createRepo(URI.create(base.toString()), name));
+    }
+
+    @Test
+    void refNamesTheCacheCannotHoldAreRefusedAsGitRefusesThem() {
+        String head = git.revParse(src, "HEAD");
+        String ref = "refs/heads/" + "x".repeat(300);
+        byte[] body = concat(pkt("0".repeat(40) + " " + head + " " + ref + "\0report-status\n"), FLUSH);
+        HttpResponse<String> r = post("git-receive-pack", RECEIVE_REQUEST, body);
+        assertTrue(r.body().contains("ng " + ref), r.statusCode() + " " + r.body());
+        assertUnchangedAndServing();
+        git.commit(src, 1, "after-long-ref");
+        git.ok(src, "push", url, "main");
     }
 }

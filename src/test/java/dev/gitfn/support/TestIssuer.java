@@ -47,6 +47,27 @@ public final class TestIssuer {
         return sign(KEY, ISSUER, audience, user, groups, minutes);
     }
 
+    /** A token whose {@code groups} claim is one string rather than a list, as some providers send it. */
+    public static String tokenWithOneGroupAsString(String user, String group) {
+        try {
+            JwtClaims claims = new JwtClaims();
+            claims.setIssuer(ISSUER);
+            claims.setSubject("sub-" + user);
+            claims.setClaim("preferred_username", user);
+            claims.setClaim("groups", group);
+            claims.setIssuedAtToNow();
+            claims.setExpirationTimeMinutesInTheFuture(10);
+            JsonWebSignature jws = new JsonWebSignature();
+            jws.setPayload(claims.toJson());
+            jws.setKey(KEY.getPrivateKey());
+            jws.setKeyIdHeaderValue(KEY.getKeyId());
+            jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
+            return jws.getCompactSerialization();
+        } catch (JoseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The same claims signed by a key the provider never published. */
     public static String forgedToken(String user, List<String> groups) {
         return forgedTokenFor(null, user, groups);

@@ -27,6 +27,7 @@ public class Admission {
     private final BrowserChecks browsers;
     private final ClientLimits clients;
     private final FailedLogins failures;
+    private final PackSlots packs;
 
     public Admission(AccessControl access, GitfnConfig config) {
         this.access = access;
@@ -34,6 +35,16 @@ public class Admission {
         this.clients = new ClientLimits(config.limits().maxRequestsPerClient());
         this.failures = new FailedLogins(config.auth().maxFailures(), config.auth().failureWindow(),
                 config.auth().failureBackoff());
+        this.packs = new PackSlots(config.limits().maxConcurrentPacks(), config.limits().packQueueWait());
+    }
+
+    /**
+     * For an admitted request that builds a pack (upload-pack): a slot of the instance's
+     * bounded pack work, waited for without a thread, or a 503 refusal. Run the handle when
+     * the response has ended.
+     */
+    public Uni<Runnable> packSlot() {
+        return packs.take();
     }
 
     /**

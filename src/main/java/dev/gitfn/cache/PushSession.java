@@ -70,14 +70,15 @@ public final class PushSession {
      */
     public void commit(List<ReceiveCommand> commands, boolean atomic) throws IOException {
         RepoName name = repo.name();
-        // Every local pack the store does not list: this push's, and any left by an earlier
-        // push that failed to commit. JGit's connectivity check counted their objects as
-        // present, so a ref accepted now may need them; publishing them keeps every ref's
-        // objects fetchable from the store.
+        // Every local pack the store does not list: this push's (the cache discards any other
+        // after each push and on first load, so nothing a refused push sent is published).
         List<String> newPacks = new ArrayList<>(RepositoryCache.localPacks(repo));
         newPacks.removeAll(repo.state().packs());
         newPacks.sort(null);
+        Map<String, PackIntegrity> integrity = new LinkedHashMap<>();
         for (String pack : newPacks) {
+            integrity.put(pack, PackIntegrity.of(RepositoryCache.packFile(repo, pack, ".pack"),
+                    RepositoryCache.packFile(repo, pack, ".idx")));
             store.upload(StoreLayout.packKey(name, pack, ".idx"), RepositoryCache.packFile(repo, pack, ".idx"));
             store.upload(StoreLayout.packKey(name, pack, ".pack"), RepositoryCache.packFile(repo, pack, ".pack"));
         }
@@ -109,7 +110,7 @@ public final class PushSession {
             if (pending.isEmpty()) {
                 return;
             }
-            RefState next = withHeadOnABranch(base.apply(updatesOf(pending), newPacks), pending);
+            RefState next = withHeadOnABranch(base.apply(updatesOf(pending), newPacks, integrity), pending);
             attempted = next.serialize();
             try {
                 store.putIfMatch(stateKey, attempted, current.etag());

@@ -21,25 +21,44 @@ import org.eclipse.jgit.lib.Repository;
  * <pre>
  * gitfn-state 1
  * head refs/heads/main
- * pack pack-&lt;sha1&gt;
+ * pack pack-&lt;sha1&gt; &lt;pack bytes&gt; &lt;pack sha256&gt; &lt;idx bytes&gt; &lt;idx sha256&gt;
  * ref &lt;sha1&gt; refs/heads/main
  * </pre>
+ *
+ * A pack line without sizes and hashes (written before they were recorded) is still read.
  */
-public record RefState(String head, SortedMap<String, ObjectId> refs, List<String> packs) {
+public record RefState(String head, SortedMap<String, ObjectId> refs, List<String> packs,
+        Map<String, PackIntegrity> integrity) {
     private static final String MAGIC = "gitfn-state 1";
     private static final Pattern PACK_NAME = Pattern.compile("pack-[0-9a-f]{40,64}");
 
     public RefState {
         refs = Collections.unmodifiableSortedMap(new TreeMap<>(refs));
         packs = List.copyOf(packs);
+        integrity = Map.copyOf(integrity);
+    }
+
+    public RefState(String head, SortedMap<String, ObjectId> refs, List<String> packs) {
+        this(head, refs, packs, Map.of());
     }
 
     public static RefState empty(String defaultBranch) {
         return new RefState("refs/heads/" + defaultBranch, new TreeMap<>(), List.of());
     }
 
+    /** What {@code pack} was when it was committed, if recorded. */
+    public java.util.Optional<PackIntegrity> integrityOf(String pack) {
+        return java.util.Optional.ofNullable(integrity.get(pack));
+    }
+
     /** This state with {@code updates} applied (a null id deletes) and {@code newPacks} added. */
     public RefState apply(Map<String, ObjectId> updates, List<String> newPacks) {
+        return apply(updates, newPacks, Map.of());
+    }
+
+    /** As {@link #apply(Map, List)}, recording what each new pack is. */
+    public RefState apply(Map<String, ObjectId> updates, List<String> newPacks,
+            Map<String, PackIntegrity> newIntegrity) {
         TreeMap<String, ObjectId> next = new TreeMap<>(refs);
         updates.forEach((name, id) -> {
             if (id == null) {
@@ -54,18 +73,24 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
                 allPacks.add(pack);
             }
         }
-        return new RefState(head, next, allPacks);
+        Map<String, PackIntegrity> allIntegrity = new java.util.HashMap<>(integrity);
+        allIntegrity.putAll(newIntegrity);
+        return new RefState(head, next, allPacks, allIntegrity);
     }
 
     public RefState withHead(String newHead) {
-        return new RefState(newHead, refs, packs);
+        return new RefState(newHead, refs, packs, integrity);
     }
 
     public byte[] serialize() {
         StringBuilder b = new StringBuilder(MAGIC).append('\n');
         b.append("head ").append(head).append('\n');
         for (String pack : packs) {
-            b.append("pack ").append(pack).append('\n');
+            b.append("pack ").append(pack);
+            if (integrity.containsKey(pack)) {
+                b.append(' ').append(integrity.get(pack).serialize());
+            }
+            b.append('\n');
         }
         refs.forEach((name, id) -> b.append("ref ").append(id.name()).append(' ').append(name).append('\n'));
         return b.toString().getBytes(StandardCharsets.UTF_8);
@@ -80,10 +105,19 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
         String head = lines[1].substring(5);
         TreeMap<String, ObjectId> refs = new TreeMap<>();
         List<String> packs = new ArrayList<>();
+        Map<String, PackIntegrity> integrity = new java.util.HashMap<>();
         for (int i = 2; i < lines.length; i++) {
             String line = lines[i];
-            if (line.startsWith("pack ") && PACK_NAME.matcher(line.substring(5)).matches()) {
-                packs.add(line.substring(5));
+            String[] pack = line.startsWith("pack ") ? line.substring(5).split(" ", 2) : null;
+            if (pack != null && PACK_NAME.matcher(pack[0]).matches()) {
+                packs.add(pack[0]);
+                if (pack.length == 2) {
+                    try {
+                        integrity.put(pack[0], PackIntegrity.parse(pack[1]));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalStateException("malformed ref state line " + (i + 1));
+                    }
+                }
             } else if (line.startsWith("ref ") && line.length() > 46 && line.charAt(44) == ' '
                     && Repository.isValidRefName(line.substring(45))) {
                 refs.put(line.substring(45), ObjectId.fromString(line.substring(4, 44)));
@@ -91,6 +125,6 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
                 throw new IllegalStateException("malformed ref state line " + (i + 1));
             }
         }
-        return new RefState(head, refs, packs);
+        return new RefState(head, refs, packs, integrity);
     }
 }

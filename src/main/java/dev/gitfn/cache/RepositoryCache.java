@@ -266,6 +266,8 @@ public class RepositoryCache {
                 }
                 try (CachedRepo repo = open(name)) {
                     return body.run(new PushSession(this, store, repo, defaultBranch));
+                } finally {
+                    discardUnlistedPacks(entry);
                 }
             } finally {
                 entry.pushLock.unlock();
@@ -355,17 +357,65 @@ public class RepositoryCache {
         return repo.entry.dir.resolve("objects/pack/" + pack + ext);
     }
 
+    /**
+     * Quarantine: a pack no ref state lists (a push whose every update was refused, or
+     * one cut short by a crash) leaves the cache, so its objects are never served, by
+     * fetch or dumb HTTP, nor published by a later push. Called with no push running.
+     */
+    private void discardUnlistedPacks(Entry entry) {
+        entry.syncLock.lock();
+        try {
+            if (entry.evicted || entry.repository == null || entry.state == null) {
+                return;
+            }
+            Path packDir = entry.dir.resolve("objects/pack");
+            List<String> listed = entry.state.packs();
+            int discarded = 0;
+            if (Files.isDirectory(packDir)) {
+                try (Stream<Path> files = Files.list(packDir)) {
+                    for (Path file : files.toList()) {
+                        String f = file.getFileName().toString();
+                        int dot = f.lastIndexOf('.');
+                        if (f.startsWith("pack-") && dot > 0 && !listed.contains(f.substring(0, dot))) {
+                            Files.deleteIfExists(file);
+                            discarded += f.endsWith(".pack") ? 1 : 0;
+                        }
+                    }
+                }
+            }
+            if (discarded > 0) {
+                // JGit keeps the packs it found open: make it look at the folder again.
+                entry.repository.getObjectDatabase().close();
+                LOG.infof("discarded %d unpublished pack(s) of %s", discarded, entry.name);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf(e, "cannot discard unpublished packs of %s", entry.name);
+        } finally {
+            entry.syncLock.unlock();
+        }
+    }
+
     /** Makes the local copy equal {@code state}: packs first, then refs, then HEAD. */
     private void mirror(Entry entry, RefState state, String etag) throws IOException {
+        boolean firstLoad = entry.repository == null;
         Repository repo = openLocal(entry);
         Path packDir = entry.dir.resolve("objects/pack");
         Files.createDirectories(packDir);
         int downloaded = 0;
         for (String pack : state.packs()) {
-            if (!Files.isRegularFile(packDir.resolve(pack + ".pack"))) {
+            java.util.Optional<PackIntegrity> expected = state.integrityOf(pack);
+            Path local = packDir.resolve(pack + ".pack");
+            if (Files.isRegularFile(local) && expected.isPresent()
+                    && (Files.size(local) != expected.get().packBytes()
+                            || Files.size(packDir.resolve(pack + ".idx")) != expected.get().idxBytes())) {
+                LOG.errorf("cached copy of %s of %s is damaged (not the recorded size): fetching it again", pack,
+                        entry.name);
+                Files.deleteIfExists(local);
+            }
+            if (!Files.isRegularFile(local)) {
                 // The index first: JGit discovers packs by their .pack file.
-                store.download(StoreLayout.packKey(entry.name, pack, ".idx"), packDir.resolve(pack + ".idx"));
-                store.download(StoreLayout.packKey(entry.name, pack, ".pack"), packDir.resolve(pack + ".pack"));
+                fetchPack(entry.name, pack, ".idx", packDir, expected);
+                fetchPack(entry.name, pack, ".pack", packDir, expected);
                 downloaded++;
             }
         }
@@ -373,9 +423,42 @@ public class RepositoryCache {
         moveRefs(repo, state);
         entry.state = state;
         entry.etag = etag;
+        if (firstLoad) {
+            // A copy left by an earlier process may hold packs no push committed. No push of
+            // this process can be receiving yet: each takes its lease (this sync) first.
+            discardUnlistedPacks(entry);
+        }
         entry.bytes = sizeOf(packDir);
         if (downloaded > 0) {
             LOG.debugf("synced %s: %d new pack(s)", entry.name, downloaded);
+        }
+    }
+
+    /**
+     * Downloads one pack file beside its final name, checks it against what its push
+     * recorded, and only then puts it where JGit finds it: a damaged or missing copy in
+     * the store never enters the cache, is logged, and is answered as a store failure
+     * (503, try again), so the next request, once the store is right, recovers by itself.
+     */
+    private void fetchPack(RepoName name, String pack, String ext, Path packDir,
+            java.util.Optional<PackIntegrity> expected) throws IOException {
+        Path target = packDir.resolve(pack + ext);
+        Path tmp = packDir.resolve(".fetch-" + UUID.randomUUID() + ext.replace('.', '-')); // not a name JGit reads
+        try {
+            store.download(StoreLayout.packKey(name, pack, ext), tmp);
+            String wrong = expected.isPresent() ? expected.get().mismatch(tmp, ext) : null;
+            if (wrong != null) {
+                LOG.errorf("the store's %s%s of %s is damaged (%s): not serving it", pack, ext, name, wrong);
+                throw new dev.gitfn.storage.StorageUnavailableException("the store holds a damaged pack of " + name
+                        + "; try again later", null);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.nio.file.NoSuchFileException e) {
+            LOG.errorf("the store lacks %s%s of %s, which its ref state lists", pack, ext, name);
+            throw new dev.gitfn.storage.StorageUnavailableException("the store is missing a pack of " + name
+                    + "; try again later", e);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 

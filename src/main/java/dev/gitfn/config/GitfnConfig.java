@@ -199,6 +199,17 @@ public interface GitfnConfig {
         @WithDefault("10s")
         Duration minRateAfter();
 
+        /**
+         * Packs (clones and fetches) one instance builds at once; each needs heap for its
+         * object walk and buffers for its output, so this bounds memory under load.
+         */
+        @WithDefault("8")
+        int maxConcurrentPacks();
+
+        /** How long a clone or fetch waits in line for one of those before 503. */
+        @WithDefault("30s")
+        Duration packQueueWait();
+
         /** Requests and tunnels one client address may have in progress at once (429 beyond). */
         @WithDefault("32")
         int maxRequestsPerClient();

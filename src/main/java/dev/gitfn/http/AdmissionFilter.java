@@ -105,6 +105,11 @@ public class AdmissionFilter {
             String repoPath = request.getUriInfo().getPathParameters().getFirst("repo");
             step = admission.admit(Transport.HTTP, client, authorization, repoPath, permission)
                     .invoke(admitted -> rc.put(ADMITTED, admitted));
+            if (admit.buildsPack()) {
+                // Only admitted requests queue for pack work; the slot is held until the answer ends.
+                step = step.flatMap(admitted -> admission.packSlot()).invoke(release -> rc.addEndHandler(
+                        ended -> release.run()));
+            }
         }
         Context context = Vertx.currentContext();
         return step.map(ok -> (Response) null)

@@ -15,6 +15,9 @@ import java.lang.annotation.Target;
 public @interface Admit {
     Need value();
 
+    /** The request builds a pack (upload-pack): it waits for one of the instance's pack slots. */
+    boolean buildsPack() default false;
+
     enum Need {
         /** Read the repository named by the {@code repo} path parameter. */
         READ,

@@ -129,7 +129,7 @@ public class GitSmartHttpResource {
 
     @POST
     @Path("{repo: .+}/git-upload-pack")
-    @Admit(Admit.Need.READ)
+    @Admit(value = Admit.Need.READ, buildsPack = true)
     public Response uploadPack(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding,
             @HeaderParam(GIT_PROTOCOL) String gitProtocol, RoutingContext rc, InputStream requestBody)

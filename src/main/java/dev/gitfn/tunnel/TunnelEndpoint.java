@@ -10,6 +10,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -134,8 +135,16 @@ public class TunnelEndpoint {
             return;
         }
         Context context = vertx.getOrCreateContext();
+        AtomicReference<Runnable> packSlot = new AtomicReference<>(() -> { });
+        Runnable releaseAll = () -> {
+            release.run();
+            packSlot.get().run();
+        };
         admission.admit(Transport.TUNNEL, client, request.getHeader("Authorization"),
                         path.substring(1, path.length() - "/ws".length()), service.get().permission())
+                // A fetch waits (without a thread) for one of the instance's pack slots, held for the session.
+                .flatMap(admitted -> service.get() != GitService.UPLOAD_PACK ? Uni.createFrom().item(admitted)
+                        : admission.packSlot().invoke(packSlot::set).map(slot -> admitted))
                 .emitOn(task -> context.runOnContext(v -> task.run()))
                 // Admitted: only now a worker opens the repository (blocking, it may download packs).
                 .flatMap(admitted -> Uni.createFrom().completionStage(vertx.executeBlocking(
@@ -145,13 +154,13 @@ public class TunnelEndpoint {
                         LOG.debugf("upgrade failed: %s", upgraded.cause().getMessage());
                         release(accepted);
                         sessions.decrementAndGet();
-                        release.run();
+                        releaseAll.run();
                         return;
                     }
-                    start(upgraded.result(), accepted, release);
+                    start(upgraded.result(), accepted, releaseAll);
                 }), failure -> {
                     sessions.decrementAndGet();
-                    release.run();
+                    releaseAll.run();
                     refuse(rc, failure);
                 });
     }
@@ -178,7 +187,7 @@ public class TunnelEndpoint {
     }
 
     /** On the event loop, right after the upgrade: wires the streams and hands the session to a thread. */
-    private void start(ServerWebSocket ws, Accepted accepted, Runnable releaseClientSlot) {
+    private void start(ServerWebSocket ws, Accepted accepted, Runnable releaseSlots) {
         Context context = vertx.getOrCreateContext();
         long idle = config.idleTimeout().toNanos();
         WebSocketInputStream in = new WebSocketInputStream(ws, context, idle,
@@ -187,7 +196,7 @@ public class TunnelEndpoint {
         in.start();
         ws.closeHandler(v -> {
             out.notifyDrained();
-            releaseClientSlot.run();
+            releaseSlots.run();
         });
         long timer = vertx.setTimer(config.maxDuration().toMillis(), id -> close(ws, CloseCodes.POLICY,
                 "time limit: the tunnel was open " + config.maxDuration().toSeconds()
@@ -199,13 +208,13 @@ public class TunnelEndpoint {
                 } finally {
                     vertx.cancelTimer(timer);
                     sessions.decrementAndGet();
-                    releaseClientSlot.run();
+                    releaseSlots.run();
                 }
             });
         } catch (RuntimeException rejected) {
             vertx.cancelTimer(timer);
             sessions.decrementAndGet();
-            releaseClientSlot.run();
+            releaseSlots.run();
             release(accepted);
             close(ws, CloseCodes.GOING_AWAY, "server is shutting down");
         }

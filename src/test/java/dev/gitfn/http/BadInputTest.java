@@ -265,4 +265,25 @@ class BadInputTest extends PushedRepoTest {
         git.commit(src, 1, "after-long-ref");
         git.ok(src, "push", url, "main");
     }
+
+    @Test
+    void objectsOfARefusedPushAreNeitherServedNorPublished() throws Exception {
+        git.commit(src, 1, "refused");
+        String orphan = git.revParse(src, "HEAD");
+        // Atomic: deleting the branch HEAD names is refused, so the new branch is refused with it.
+        Git.Result push = git.run(src, "push", "--atomic", url, "HEAD:refs/heads/feature", ":main");
+        assertTrue(push.exitCode() != 0, push.err());
+        Path probe = work.resolve("probe-" + System.nanoTime());
+        git.ok(work, "init", "-q", probe.toString());
+        for (String version : List.of("2", "0")) {
+            Git.Result byId = git.run(probe, "-c", "protocol.version=" + version, "fetch", url, orphan);
+            assertTrue(byId.exitCode() != 0, "v" + version + " served an object no ref ever held: " + byId.err());
+        }
+        // A later, accepted push does not publish the refused one's objects either.
+        git.ok(src, "push", url, "HEAD~1:refs/heads/other");
+        Git.Result after = git.run(probe, "fetch", url, orphan);
+        assertTrue(after.exitCode() != 0, after.err());
+        git.ok(src, "push", url, "HEAD:refs/heads/feature"); // and pushed properly, it is there
+        git.ok(probe, "fetch", url, orphan);
+    }
 }

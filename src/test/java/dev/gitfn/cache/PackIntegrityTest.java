@@ -1,0 +1,52 @@
+package dev.gitfn.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.jgit.lib.ObjectId;
+import org.junit.jupiter.api.Test;
+
+import dev.gitfn.support.TestDirs;
+
+/** What a push records about its pack, and how a damaged copy is told from the real one. */
+class PackIntegrityTest {
+    private static final String PACK = "pack-" + "a".repeat(40);
+
+    @Test
+    void aCopyIsTheRecordedOneOnlyWithTheSameSizeAndHash() throws Exception {
+        Path dir = TestDirs.fresh("integrity");
+        Path pack = Files.write(dir.resolve("p.pack"), "PACK the real bytes".getBytes());
+        Path idx = Files.write(dir.resolve("p.idx"), "index bytes".getBytes());
+        PackIntegrity recorded = PackIntegrity.of(pack, idx);
+        assertNull(recorded.mismatch(pack, ".pack"));
+        assertNull(recorded.mismatch(idx, ".idx"));
+        Path flipped = Files.write(dir.resolve("flipped"), "PACK the reel bytes".getBytes());
+        assertTrue(recorded.mismatch(flipped, ".pack").startsWith("SHA-256 "), recorded.mismatch(flipped, ".pack"));
+        Path shorter = Files.write(dir.resolve("short"), "PACK the".getBytes());
+        assertTrue(recorded.mismatch(shorter, ".pack").contains("bytes where"), recorded.mismatch(shorter, ".pack"));
+        assertTrue(recorded.mismatch(pack, ".idx") != null, "a pack is not its index");
+    }
+
+    @Test
+    void theRefStateKeepsItAndStillReadsOldStates() {
+        PackIntegrity recorded = new PackIntegrity(10, "1".repeat(64), 20, "2".repeat(64));
+        RefState state = RefState.empty("main").apply(Map.of("refs/heads/main", ObjectId.fromString("b".repeat(40))),
+                List.of(PACK), Map.of(PACK, recorded));
+        RefState read = RefState.parse(state.serialize());
+        assertEquals(recorded, read.integrityOf(PACK).orElseThrow());
+        assertEquals(state, read);
+        RefState old = RefState.parse(("gitfn-state 1\nhead refs/heads/main\npack " + PACK + "\n").getBytes());
+        assertTrue(old.integrityOf(PACK).isEmpty());
+        assertEquals(List.of(PACK), old.packs());
+        assertThrows(IllegalStateException.class, () -> RefState.parse(("gitfn-state 1\nhead refs/heads/main\npack "
+                + PACK + " 10 zz 20 yy\n").getBytes()));
+        assertThrows(IllegalArgumentException.class, () -> new PackIntegrity(-1, "1".repeat(64), 0, "2".repeat(64)));
+    }
+}

@@ -59,18 +59,27 @@ public class RepositoryCache {
     private final long maxBytes;
     private final boolean createOnPush;
     private final Map<RepoName, Entry> entries = new ConcurrentHashMap<>();
-    private final Instance<ServerInfoListener> listeners;
+    private final Iterable<ServerInfoListener> listeners;
 
+    @jakarta.inject.Inject
     public RepositoryCache(BlobStore store, GitfnConfig config, Instance<ServerInfoListener> listeners) {
+        this(store, config.cache().dir(), config, listeners);
+    }
+
+    /**
+     * A cache in {@code dir}: a second instance in one JVM, as the tests that lay out
+     * races between instances need.
+     */
+    public RepositoryCache(BlobStore store, Path dir, GitfnConfig config, Iterable<ServerInfoListener> listeners) {
         this.store = store;
         this.listeners = listeners;
         this.defaultBranch = config.defaultBranch();
         this.maxBytes = config.cache().maxBytes().asLongValue();
         this.createOnPush = config.createOnPush();
         try {
-            this.cacheDir = Files.createDirectories(config.cache().dir().toAbsolutePath().normalize());
+            this.cacheDir = Files.createDirectories(dir.toAbsolutePath().normalize());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create cache folder " + config.cache().dir(), e);
+            throw new UncheckedIOException("cannot create cache folder " + dir, e);
         }
     }
 

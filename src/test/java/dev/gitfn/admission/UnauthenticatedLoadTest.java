@@ -50,7 +50,9 @@ class UnauthenticatedLoadTest {
             return Map.of("gitfn.auth.admin-token", ADMIN_TOKEN, "gitfn.auth.cache-ttl", "0s",
                     "gitfn.auth.max-failures", "5", "gitfn.auth.failure-backoff", "20ms",
                     "gitfn.limits.min-request-rate", "1K", "gitfn.limits.min-rate-after", "2s",
-                    "gitfn.limits.max-requests-per-client", "24");
+                    "gitfn.limits.max-requests-per-client", "24",
+                    // the fetch tunnels that fill a client's slots must not queue for pack slots first
+                    "gitfn.limits.max-concurrent-packs", "64");
         }
     }
 

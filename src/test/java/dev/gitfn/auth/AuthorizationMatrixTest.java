@@ -239,7 +239,7 @@ class AuthorizationMatrixTest {
             String url = base.toString().replace("http://", "http://admin:" + ADMIN_TOKEN + "@") + name + ".git";
             git.ok(src, "push", url, "main", "main:refs/heads/release/1");
             MAIN.put(kind, git.revParse(src, "main"));
-            Matcher pack = Pattern.compile("(?m)^pack (pack-[0-9a-f]{40})$").matcher(state(kind));
+            Matcher pack = Pattern.compile("(?m)^pack (pack-[0-9a-f]{40})\\b").matcher(state(kind));
             assertTrue(pack.find(), state(kind));
             PACK.put(kind, pack.group(1));
         }

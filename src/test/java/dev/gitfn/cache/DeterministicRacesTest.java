@@ -1,0 +1,138 @@
+package dev.gitfn.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.transport.ReceiveCommand;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.gitfn.config.GitfnConfig;
+import dev.gitfn.storage.BlobStore;
+import dev.gitfn.support.Git;
+import dev.gitfn.support.Http;
+import dev.gitfn.support.PausingBlobStore;
+import dev.gitfn.support.TestDirs;
+import io.quarkus.arc.ClientProxy;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusMock;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Races between instances laid out exactly: instance A (the server, pushed to by
+ * git) is stopped right after it read the ref state it will swap, instance B (a
+ * second cache on the same store) commits meanwhile, then A goes on. Only the
+ * store's own check can save B's update here; these tests fail if it is gone.
+ */
+@QuarkusTest
+class DeterministicRacesTest {
+    @TestHTTPResource("/")
+    URL base;
+
+    @Inject
+    BlobStore store;
+
+    @Inject
+    GitfnConfig config;
+
+    PausingBlobStore pausing;
+    BlobStore real;
+    Path work;
+    Git git;
+    RepoName name;
+    String url;
+    Path src;
+    RepositoryCache instanceB;
+
+    @BeforeEach
+    void setUp() {
+        real = ClientProxy.unwrap(store);
+        pausing = new PausingBlobStore(real);
+        QuarkusMock.installMockForType(pausing, BlobStore.class);
+        work = TestDirs.fresh("races");
+        git = new Git(work.resolve("home"));
+        name = new RepoName(TestDirs.repoName("races/app-" + System.nanoTime()));
+        assertEquals(201, Http.createRepo(URI.create(base.toString()), name.value()));
+        url = base + name.directory();
+        src = git.newRepo(work.resolve("src"), 3);
+        git.ok(src, "push", url, "main");
+        instanceB = new RepositoryCache(real, work.resolve("cache-b"), config, List.of());
+    }
+
+    @Test
+    void aPushThatReadTheStateBeforeAnotherInstanceMovedTheSameRefIsRefused() throws Exception {
+        String main = git.revParse(src, "main");
+        String older = git.revParse(src, "main~1");
+        git.commit(src, 1, "a-push");
+        CompletableFuture<Git.Result> pushA = pausedPushOf("main");
+
+        // B moves main (back one commit) while A waits before its swap.
+        ReceiveCommand b = new ReceiveCommand(ObjectId.fromString(main), ObjectId.fromString(older),
+                "refs/heads/main");
+        instanceB.push(name, session -> {
+            session.commit(List.of(b), false);
+            return null;
+        });
+        assertEquals(ReceiveCommand.Result.OK, b.getResult());
+        pausing.resume();
+
+        Git.Result a = pushA.get(60, TimeUnit.SECONDS);
+        assertNotEquals(0, a.exitCode(), "A's push must not land on top of B's: " + a.err());
+        assertTrue(a.err().contains("rejected"), a.err());
+        assertTrue(state().contains("ref " + older + " refs/heads/main\n"), "B's update survives: " + state());
+        assertMirrorIsWhole();
+    }
+
+    @Test
+    void pushesToDifferentBranchesBothLand() throws Exception {
+        String older = git.revParse(src, "main~1");
+        git.commit(src, 1, "a-push");
+        String aHead = git.revParse(src, "main");
+        CompletableFuture<Git.Result> pushA = pausedPushOf("main");
+
+        ReceiveCommand b = new ReceiveCommand(ObjectId.zeroId(), ObjectId.fromString(older), "refs/heads/side");
+        instanceB.push(name, session -> {
+            session.commit(List.of(b), false);
+            return null;
+        });
+        assertEquals(ReceiveCommand.Result.OK, b.getResult());
+        pausing.resume();
+
+        pushA.get(60, TimeUnit.SECONDS).ok();
+        String state = state();
+        assertTrue(state.contains("ref " + aHead + " refs/heads/main\n"), state);
+        assertTrue(state.contains("ref " + older + " refs/heads/side\n"), state);
+        assertMirrorIsWhole();
+    }
+
+    /** Starts git pushing {@code branch} to the server and waits until it has read the state it will swap. */
+    private CompletableFuture<Git.Result> pausedPushOf(String branch) throws InterruptedException {
+        pausing.pauseNext("get", key -> key.equals(name.directory() + "/gitfn-state"));
+        CompletableFuture<Git.Result> push = CompletableFuture.supplyAsync(() -> git.run(src, "push", url, branch));
+        pausing.awaitPaused();
+        return push;
+    }
+
+    private String state() throws Exception {
+        return new String(real.get(name.directory() + "/gitfn-state").orElseThrow().data());
+    }
+
+    private void assertMirrorIsWhole() {
+        Path mirror = work.resolve("mirror-" + System.nanoTime());
+        git.ok(work, "clone", "--mirror", "-q", url, mirror.toString());
+        git.ok(mirror, "fsck", "--strict");
+        assertTrue(Files.isDirectory(mirror));
+    }
+}

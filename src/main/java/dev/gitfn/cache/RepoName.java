@@ -10,13 +10,22 @@ import java.util.regex.Pattern;
  * each segment starts with a letter, digit or underscore and continues with
  * letters, digits, {@code . _ -}; no segment ends in {@code .git} or
  * {@code .lock}; the first segment is not {@code api} (the admin API lives
- * there). So {@code ..}, hidden segments, absolute paths, backslashes, percent
- * signs and control characters can never reach the store.
+ * there); and the name does not end in a path git's endpoints use after a
+ * repository ({@code HEAD}, {@code ws}, {@code git-upload-pack},
+ * {@code git-receive-pack}, {@code info/refs}, {@code info/lfs},
+ * {@code objects/info}, {@code objects/pack}), since git's URLs may leave out
+ * {@code .git} and such a name would be read as another repository's file. So
+ * {@code ..}, hidden segments, absolute paths, backslashes, percent signs and
+ * control characters can never reach the store.
  */
 public record RepoName(String value) {
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,99}");
     private static final int MAX_LENGTH = 200;
     private static final int MAX_SEGMENTS = 8;
+    private static final java.util.Set<String> RESERVED_LAST = java.util.Set.of("HEAD", "ws", "git-upload-pack",
+            "git-receive-pack");
+    private static final java.util.Set<String> RESERVED_LAST_TWO = java.util.Set.of("info/refs", "info/lfs",
+            "objects/info", "objects/pack");
 
     public RepoName {
         validate(value);
@@ -58,6 +67,12 @@ public record RepoName(String value) {
         }
         if (segments[0].equals("api")) {
             throw new InvalidRepoNameException("repository names may not start with 'api/'");
+        }
+        String last = segments[segments.length - 1];
+        String lastTwo = segments.length < 2 ? "" : segments[segments.length - 2] + "/" + last;
+        if (RESERVED_LAST.contains(last) || RESERVED_LAST_TWO.contains(lastTwo)) {
+            throw new InvalidRepoNameException("repository names may not end in '" + (RESERVED_LAST.contains(last)
+                    ? last : lastTwo) + "': git's URLs use that path inside a repository");
         }
     }
 }

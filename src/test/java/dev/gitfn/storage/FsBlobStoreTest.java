@@ -34,4 +34,42 @@ class FsBlobStoreTest extends BlobStoreContract {
                 () -> store.putIfMatch("state", "3".getBytes(), etag));
         assertEquals("2", new String(store.get("state").orElseThrow().data()));
     }
+
+    /**
+     * Two processes (not threads: the in-process lock cannot help here) add to one
+     * counter by compare-and-swap, many rounds each. Every swap that reports a win
+     * must count: the final value is the sum of the wins, which fails at once if
+     * the operating-system lock is gone (two swaps from one read both "win").
+     */
+    @Test
+    void twoProcessesRacingOnOneFolderEachWinOnlyWhatCounts() throws Exception {
+        int rounds = 300;
+        Path root = tmp.resolve("raced");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = Path.of("target/classes").toAbsolutePath() + java.io.File.pathSeparator
+                + Path.of("target/test-classes").toAbsolutePath();
+        java.util.List<Process> racers = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            racers.add(new ProcessBuilder(javaBin, "-cp", classpath, CounterRacer.class.getName(), root.toString(),
+                    Integer.toString(rounds)).redirectErrorStream(true).start());
+        }
+        for (Process p : racers) {
+            assertEquals("ready", new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))
+                    .readLine());
+        }
+        for (Process p : racers) {
+            p.getOutputStream().write('\n');
+            p.getOutputStream().flush();
+        }
+        long wins = 0;
+        for (Process p : racers) {
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            org.junit.jupiter.api.Assertions.assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+            org.junit.jupiter.api.Assertions.assertTrue(out.startsWith("wins "), out);
+            wins += Long.parseLong(out.substring(5));
+        }
+        assertEquals(2L * rounds, wins);
+        assertEquals(Long.toString(wins), new String(new FsBlobStore(root).get("counter").orElseThrow().data()),
+                "every win counted once: no two processes swapped from the same version");
+    }
 }

@@ -108,7 +108,7 @@ public class Admission {
         });
     }
 
-    private static String printable(String s) {
+    static String printable(String s) {
         String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
         return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }

@@ -48,12 +48,13 @@ final class BrowserChecks {
         }
         try {
             URI uri = URI.create(origin.trim());
-            if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (uri.getHost() == null || !(scheme.equals("http") || scheme.equals("https"))) {
                 return false; // "null", file:, ... never match
             }
             String authority = uri.getRawAuthority().toLowerCase(Locale.ROOT);
             String h = host.trim().toLowerCase(Locale.ROOT);
-            int defaultPort = uri.getScheme().equals("https") ? 443 : 80;
+            int defaultPort = scheme.equals("https") ? 443 : 80;
             return authority.equals(h) || authority.equals(h + ":" + defaultPort)
                     || h.equals(authority + ":" + defaultPort);
         } catch (IllegalArgumentException e) {
@@ -72,7 +73,7 @@ final class BrowserChecks {
         return colon < 0 || h.indexOf(':', colon + 1) >= 0 ? h : h.substring(0, colon);
     }
 
-    private static String printable(String value) {
+    static String printable(String value) {
         StringBuilder b = new StringBuilder();
         for (char c : value.toCharArray()) {
             b.append(c >= 0x20 && c < 0x7f ? c : '?');

@@ -60,7 +60,8 @@ final class FailedLogins {
         if (delay.compareTo(Duration.ofSeconds(2)) > 0) {
             delay = Duration.ofSeconds(2);
         }
-        long retryAfter = Math.max(1, (windowNanos - (now - oldest)) / 1_000_000_000L);
+        // Seconds until the window that counts these failures ends, rounded up.
+        long retryAfter = Math.max(1, (windowNanos - (now - oldest) + 999_999_999L) / 1_000_000_000L);
         return new Verdict(worst, delay, worst > maxFailures, retryAfter);
     }
 

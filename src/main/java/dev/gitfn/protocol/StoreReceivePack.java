@@ -35,6 +35,7 @@ final class StoreReceivePack extends ReceivePack {
 
     @Override
     protected void executeCommands() {
+        refuseNamesNoFileSystemHolds();
         refuseDeletingHead();
         refuseProtectedRewrites();
         List<ReceiveCommand> toApply = filterCommands(Result.NOT_ATTEMPTED);
@@ -50,6 +51,31 @@ final class StoreReceivePack extends ReceivePack {
                     cmd.setResult(Result.REJECTED_OTHER_REASON, "storage unavailable, nothing was changed");
                 }
             }
+        }
+    }
+
+    /** Longest ref name component: a file name of 255 bytes less git's {@code .lock} suffix. */
+    static final int MAX_COMPONENT_BYTES = 250;
+
+    /**
+     * A ref whose name has a component longer than a file name may be is refused, as git's
+     * own server refuses it (it cannot create the lock file); accepted, it would break every
+     * copy of the repository kept in folders, the cache's among them.
+     */
+    private void refuseNamesNoFileSystemHolds() {
+        boolean refused = false;
+        for (ReceiveCommand cmd : filterCommands(Result.NOT_ATTEMPTED)) {
+            for (String component : cmd.getRefName().split("/")) {
+                if (component.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_COMPONENT_BYTES) {
+                    cmd.setResult(Result.REJECTED_OTHER_REASON, "cannot lock ref: a name component is longer than "
+                            + MAX_COMPONENT_BYTES + " bytes");
+                    refused = true;
+                    break;
+                }
+            }
+        }
+        if (refused && isAtomic()) {
+            ReceiveCommand.abort(filterCommands(Result.NOT_ATTEMPTED));
         }
     }
 

@@ -54,6 +54,7 @@ class RepoNameTest {
                 Arguments.of("ends in git-upload-pack", "team/git-upload-pack"),
                 Arguments.of("ends in git-receive-pack", "git-receive-pack"),
                 Arguments.of("ends in info/refs", "team/info/refs"),
+                Arguments.of("is info/refs", "info/refs"),
                 Arguments.of("ends in info/lfs", "team/info/lfs"),
                 Arguments.of("ends in objects/pack", "team/objects/pack"),
                 Arguments.of("ends in objects/info", "team/objects/info"));
@@ -87,6 +88,15 @@ class RepoNameTest {
         RepoName name = RepoName.parse(raw);
         assertEquals(value, name.value(), rule);
         assertEquals(value + ".git", name.directory(), rule);
+    }
+
+    @Test
+    void reservedEndingsAreNamedInTheMessage() {
+        assertTrue(assertThrows(InvalidRepoNameException.class, () -> RepoName.parse("team/HEAD")).getMessage()
+                .contains("'HEAD'"));
+        assertTrue(assertThrows(InvalidRepoNameException.class, () -> RepoName.parse("team/info/lfs")).getMessage()
+                .contains("'info/lfs'"));
+        assertEquals("team/app", RepoName.parse("team/app").toString());
     }
 
     @Test

@@ -256,11 +256,13 @@ class BadInputTest extends PushedRepoTest {
 
     @Test
     void refNamesTheCacheCannotHoldAreRefusedAsGitRefusesThem() {
-        String head = git.revParse(src, "HEAD");
-        String ref = "refs/heads/" + "x".repeat(300);
-        byte[] body = concat(pkt("0".repeat(40) + " " + head + " " + ref + "\0report-status\n"), FLUSH);
-        HttpResponse<String> r = post("git-receive-pack", RECEIVE_REQUEST, body);
-        assertTrue(r.body().contains("ng " + ref), r.statusCode() + " " + r.body());
+        String longRef = "refs/heads/" + "x".repeat(300);
+        Git.Result push = git.run(src, "push", url, "main:" + longRef);
+        assertTrue(push.exitCode() != 0, push.err());
+        assertTrue(push.err().contains("cannot lock ref"), push.err());
+        String justRight = "refs/heads/" + "y".repeat(250);
+        git.ok(src, "push", url, "main:" + justRight);
+        git.ok(src, "push", url, ":" + justRight);
         assertUnchangedAndServing();
         git.commit(src, 1, "after-long-ref");
         git.ok(src, "push", url, "main");

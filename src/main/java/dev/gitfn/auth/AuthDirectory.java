@@ -127,10 +127,6 @@ public class AuthDirectory {
         throw new IOException("too much contention on " + key);
     }
 
-    private Optional<Versioned> read(String key) throws IOException {
-        return Awaits.await(readAsync(key));
-    }
-
     /**
      * A record as this instance trusts it now: from memory within the TTL, else
      * revalidated with one conditional read that blocks no thread.

@@ -116,6 +116,9 @@ class AdmissionGuardsTest {
             assertEquals(i, v.failures());
             assertEquals(i > 4, v.overLimit(), "failure " + i);
             delays.add(v.delay().toMillis());
+            if (i == 1) {
+                assertEquals(60, v.retryAfterSeconds(), "a window that just began: all of it, rounded up");
+            }
             assertTrue(v.retryAfterSeconds() >= 50 && v.retryAfterSeconds() <= 60, "the window's rest: "
                     + v.retryAfterSeconds());
         }

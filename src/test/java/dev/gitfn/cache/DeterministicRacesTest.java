@@ -117,6 +117,46 @@ class DeterministicRacesTest {
         assertMirrorIsWhole();
     }
 
+    @Test
+    void aPushToABranchAnotherInstanceDeletedMeanwhileIsRefused() throws Exception {
+        git.ok(src, "push", url, "main:refs/heads/side");
+        String side = git.revParse(src, "main");
+        git.commit(src, 1, "a-side");
+        CompletableFuture<Git.Result> pushA = pausedPushOf("HEAD:refs/heads/side");
+
+        ReceiveCommand delete = new ReceiveCommand(ObjectId.fromString(side), ObjectId.zeroId(), "refs/heads/side");
+        instanceB.push(name, session -> {
+            session.commit(List.of(delete), false);
+            return null;
+        });
+        assertEquals(ReceiveCommand.Result.OK, delete.getResult());
+        pausing.resume();
+
+        Git.Result a = pushA.get(60, TimeUnit.SECONDS);
+        assertNotEquals(0, a.exitCode(), "A's update must not bring the deleted branch back: " + a.err());
+        assertTrue(!state().contains(" refs/heads/side\n"), "the deletion survives: " + state());
+        assertMirrorIsWhole();
+    }
+
+    @Test
+    void twoCreatesOfOneBranchLeaveOneWinner() throws Exception {
+        String older = git.revParse(src, "main~2");
+        git.commit(src, 1, "a-new");
+        CompletableFuture<Git.Result> pushA = pausedPushOf("HEAD:refs/heads/new");
+
+        ReceiveCommand create = new ReceiveCommand(ObjectId.zeroId(), ObjectId.fromString(older), "refs/heads/new");
+        instanceB.push(name, session -> {
+            session.commit(List.of(create), false);
+            return null;
+        });
+        assertEquals(ReceiveCommand.Result.OK, create.getResult());
+        pausing.resume();
+
+        assertNotEquals(0, pushA.get(60, TimeUnit.SECONDS).exitCode(), "the second create loses");
+        assertTrue(state().contains("ref " + older + " refs/heads/new\n"), "B's create stands: " + state());
+        assertMirrorIsWhole();
+    }
+
     /** Starts git pushing {@code branch} to the server and waits until it has read the state it will swap. */
     private CompletableFuture<Git.Result> pausedPushOf(String branch) throws InterruptedException {
         pausing.pauseNext("get", key -> key.equals(name.directory() + "/gitfn-state"));

@@ -107,8 +107,12 @@ public class AdmissionFilter {
                     .invoke(admitted -> rc.put(ADMITTED, admitted));
             if (admit.buildsPack()) {
                 // Only admitted requests queue for pack work; the slot is held until the answer ends.
-                step = step.flatMap(admitted -> admission.packSlot()).invoke(release -> rc.addEndHandler(
-                        ended -> release.run()));
+                step = step.flatMap(admitted -> admission.packSlot()).invoke(release -> {
+                    rc.addEndHandler(ended -> release.run());
+                    if (rc.response().closed() || rc.response().ended()) {
+                        release.run(); // the client left while it waited: its end came and went already
+                    }
+                });
             }
         }
         Context context = Vertx.currentContext();

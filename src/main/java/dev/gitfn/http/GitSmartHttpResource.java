@@ -94,7 +94,7 @@ public class GitSmartHttpResource {
         }
     }
 
-    /** A pack or its index; immutable, so cacheable as git's http-backend marks them (private ones stay private). */
+    /** A pack or its index: immutable, so a public one is cacheable for good; a private one is never stored. */
     @GET
     @Path("{repo: .+}/objects/pack/{pack: pack-[0-9a-f]{40,64}}{ext: \\.(pack|idx)}")
     @Admit(Admit.Need.READ)
@@ -123,7 +123,8 @@ public class GitSmartHttpResource {
         };
         return Response.ok(body, type)
                 .header(HttpHeaders.CONTENT_LENGTH, java.nio.file.Files.size(file))
-                .header(HttpHeaders.CACHE_CONTROL, (isPublic ? "public" : "private") + ", max-age=31536000, immutable")
+                // Public packs may sit in any cache for good; a private repository's never in a shared one.
+                .header(HttpHeaders.CACHE_CONTROL, isPublic ? "public, max-age=31536000, immutable" : "private, no-store")
                 .build();
     }
 

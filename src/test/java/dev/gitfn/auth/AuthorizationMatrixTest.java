@@ -277,6 +277,11 @@ class AuthorizationMatrixTest {
                             && !answer.body.contains("ng refs/heads/release/1 protected branch: deletion refused")) {
                         failures.add(row + ": deleting a protected branch was not refused: " + answer.body);
                     }
+                    boolean packFile = endpoint == Endpoint.DUMB_PACK || endpoint == Endpoint.DUMB_IDX;
+                    String cacheRule = kind == Kind.PUBLIC ? "public, max-age=31536000, immutable" : "private, no-store";
+                    if (expected == 200 && packFile && !cacheRule.equals(answer.cacheControl)) {
+                        failures.add(row + ": Cache-Control " + answer.cacheControl + ", not " + cacheRule);
+                    }
                     if (expected == 200 && endpoint == Endpoint.UPLOAD_PACK && !answer.body.contains("PACK")) {
                         failures.add(row + ": no pack in the answer: " + answer.body);
                     }
@@ -401,7 +406,7 @@ class AuthorizationMatrixTest {
 
     // ---- requests ----
 
-    record Answer(int status, String challenge, String body) {
+    record Answer(int status, String challenge, String body, String cacheControl) {
     }
 
     private Answer send(Endpoint endpoint, Kind kind, Who who, String newRef) throws Exception {
@@ -442,7 +447,8 @@ class AuthorizationMatrixTest {
             return upgrade(URI.create(base.toString().replace("http://", "ws://") + repo + "/ws?service=" + service),
                     headers.get("Authorization"));
         }
-        return new Answer(r.statusCode(), r.headers().firstValue("WWW-Authenticate").orElse(null), r.body());
+        return new Answer(r.statusCode(), r.headers().firstValue("WWW-Authenticate").orElse(null), r.body(),
+                r.headers().firstValue("Cache-Control").orElse(null));
     }
 
     private static final HttpClient WS = HttpClient.newHttpClient();
@@ -456,12 +462,12 @@ class AuthorizationMatrixTest {
         try {
             builder.buildAsync(endpoint, new WebSocket.Listener() {
             }).join().abort();
-            return new Answer(101, null, "");
+            return new Answer(101, null, "", null);
         } catch (CompletionException e) {
             if (e.getCause() instanceof WebSocketHandshakeException refused) {
                 HttpResponse<?> r = refused.getResponse();
                 return new Answer(r.statusCode(), r.headers().firstValue("WWW-Authenticate").orElse(null),
-                        String.valueOf(r.body()));
+                        String.valueOf(r.body()), null);
             }
             throw e;
         }

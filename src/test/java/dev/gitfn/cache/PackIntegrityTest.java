@@ -32,6 +32,14 @@ class PackIntegrityTest {
         Path shorter = Files.write(dir.resolve("short"), "PACK the".getBytes());
         assertTrue(recorded.mismatch(shorter, ".pack").contains("bytes where"), recorded.mismatch(shorter, ".pack"));
         assertTrue(recorded.mismatch(pack, ".idx") != null, "a pack is not its index");
+        // Damage far into a large file is found too: the whole file is hashed, not its start.
+        byte[] big = new byte[300_000];
+        new java.util.Random(7).nextBytes(big);
+        Path large = Files.write(dir.resolve("large.pack"), big);
+        PackIntegrity whole = PackIntegrity.of(large, idx);
+        big[250_000] ^= 1;
+        Path damaged = Files.write(dir.resolve("damaged.pack"), big);
+        assertTrue(whole.mismatch(damaged, ".pack") != null, "a flipped byte at 250 000 is seen");
     }
 
     @Test
@@ -48,5 +56,12 @@ class PackIntegrityTest {
         assertThrows(IllegalStateException.class, () -> RefState.parse(("gitfn-state 1\nhead refs/heads/main\npack "
                 + PACK + " 10 zz 20 yy\n").getBytes()));
         assertThrows(IllegalArgumentException.class, () -> new PackIntegrity(-1, "1".repeat(64), 0, "2".repeat(64)));
+        assertThrows(IllegalArgumentException.class, () -> new PackIntegrity(0, "1".repeat(64), -1, "2".repeat(64)));
+        assertEquals(0, new PackIntegrity(0, "1".repeat(64), 0, "2".repeat(64)).packBytes(), "empty files are sizes too");
+        assertThrows(IllegalArgumentException.class, () -> new PackIntegrity(1, "1".repeat(63), 1, "2".repeat(64)));
+        assertThrows(IllegalArgumentException.class, () -> new PackIntegrity(1, "1".repeat(64), 1, "G".repeat(64)));
+        RefState moved = read.withHead("refs/heads/other");
+        assertEquals("refs/heads/other", moved.head());
+        assertEquals(read.integrity(), moved.integrity(), "moving HEAD keeps what the packs are");
     }
 }

@@ -31,11 +31,34 @@ class RefStateTest {
     }
 
     @Test
+    void readsTheShortestValidLines() {
+        RefState one = RefState.parse(("gitfn-state 1\nhead refs/heads/m\nref " + A.name() + " a/b\n").getBytes(
+                StandardCharsets.UTF_8));
+        assertEquals(Map.of("a/b", A), one.refs(), "the shortest valid ref name");
+        assertEquals("refs/heads/m", one.head());
+        RefState bare = RefState.parse("gitfn-state 1\nhead refs/heads/main".getBytes(StandardCharsets.UTF_8));
+        assertEquals(Map.of(), bare.refs());
+        IllegalStateException where = assertThrows(IllegalStateException.class, () -> RefState.parse(
+                ("gitfn-state 1\nhead refs/heads/main\nref " + A.name() + " refs/heads/a\njunk\n")
+                        .getBytes(StandardCharsets.UTF_8)));
+        assertEquals("malformed ref state line 4", where.getMessage(), "the message names the line");
+        IllegalStateException badPack = assertThrows(IllegalStateException.class, () -> RefState.parse(
+                ("gitfn-state 1\nhead refs/heads/main\npack pack-" + "1".repeat(40) + " 1 x 2 y\n")
+                        .getBytes(StandardCharsets.UTF_8)));
+        assertEquals("malformed ref state line 3", badPack.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
     void refusesMalformedState() {
         for (String text : List.of("", "gitfn-state 2\nhead refs/heads/main\n",
                 "gitfn-state 1\nhead refs/heads/main\nref 1111 refs/heads/x\n",
                 "gitfn-state 1\nhead refs/heads/main\npack ../../etc/passwd\n",
-                "gitfn-state 1\nhead refs/heads/main\nref " + A.name() + " refs/heads/a..b\n")) {
+                "gitfn-state 1\nhead refs/heads/main\nref " + A.name() + " refs/heads/a..b\n",
+                "gitfn-state 1\n",
+                "gitfn-state 1\nmain\n",
+                "gitfn-state 1\nhead refs/heads/main\nref " + A.name() + "xrefs/heads/x\n",
+                "gitfn-state 1\nhead refs/heads/main\nref " + A.name() + " \n",
+                "gitfn-state 1\nhead refs/heads/main\npack pack-" + "1".repeat(40) + " 1 x 2 y\n")) {
             assertThrows(IllegalStateException.class, () -> RefState.parse(text.getBytes(StandardCharsets.UTF_8)),
                     text);
         }

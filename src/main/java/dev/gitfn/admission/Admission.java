@@ -97,7 +97,7 @@ public class Admission {
             String user = AccessControl.claimedUser(authorization);
             FailedLogins.Verdict verdict = failures.record(client.address(), user);
             LOG.infof("failed sign-in%s from %s (%s; %d in this window)", user == null ? "" : " as '"
-                    + printable(user) + "'", client.address(), e.getMessage(), verdict.failures());
+                    + Printable.of(user, 64) + "'", client.address(), e.getMessage(), verdict.failures());
             Throwable answer = verdict.overLimit()
                     ? new Refusal(Refusal.Reason.TOO_MANY_REQUESTS, "too many failed sign-ins from this address or "
                             + "for this user; try again later (gitfn.auth.max-failures)", (int) verdict.retryAfterSeconds())
@@ -106,11 +106,6 @@ public class Admission {
             return verdict.delay().isZero() ? failed
                     : Uni.createFrom().voidItem().onItem().delayIt().by(verdict.delay()).flatMap(v -> failed);
         });
-    }
-
-    static String printable(String s) {
-        String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     /** Failures of the layers below as typed refusals; anything else stays what it is. */

@@ -31,13 +31,13 @@ final class BrowserChecks {
     /** Throws a refusal for a request a browser was made to send against the user's will. */
     void check(Client client, boolean authenticationOn, boolean stateChanging) {
         if (!authenticationOn && client.host() != null && !allowedHosts.contains(hostName(client.host()))) {
-            throw new Refusal(Refusal.Reason.FORBIDDEN, "Host '" + printable(client.host())
+            throw new Refusal(Refusal.Reason.FORBIDDEN, "Host '" + Printable.of(client.host())
                     + "' is not a name of this server (gitfn.http.allowed-hosts)");
         }
         if (stateChanging && client.origin() != null && !sameOrigin(client.origin(), client.host())
                 && !allowedOrigins.contains(client.origin().trim().toLowerCase(Locale.ROOT))) {
             throw new Refusal(Refusal.Reason.FORBIDDEN, "cross-site request refused: Origin '"
-                    + printable(client.origin()) + "' is not this server (gitfn.http.allowed-origins)");
+                    + Printable.of(client.origin()) + "' is not this server (gitfn.http.allowed-origins)");
         }
     }
 
@@ -71,16 +71,5 @@ final class BrowserChecks {
         }
         int colon = h.indexOf(':');
         return colon < 0 || h.indexOf(':', colon + 1) >= 0 ? h : h.substring(0, colon);
-    }
-
-    static String printable(String value) {
-        StringBuilder b = new StringBuilder();
-        for (char c : value.toCharArray()) {
-            b.append(c >= 0x20 && c < 0x7f ? c : '?');
-            if (b.length() > 100) {
-                return b.append("...").toString();
-            }
-        }
-        return b.toString();
     }
 }

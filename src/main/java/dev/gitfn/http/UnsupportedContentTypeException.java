@@ -1,5 +1,7 @@
 package dev.gitfn.http;
 
+import dev.gitfn.admission.Printable;
+
 /** A smart-protocol POST whose Content-Type is not the service's request type. */
 class UnsupportedContentTypeException extends RuntimeException {
     UnsupportedContentTypeException(String expected, String actual) {

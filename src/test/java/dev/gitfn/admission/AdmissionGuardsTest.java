@@ -148,15 +148,14 @@ class AdmissionGuardsTest {
 
     @Test
     void whatClientsSentIsLoggedAndEchoedPrintably() {
-        assertEquals(" ~?", BrowserChecks.printable(" ~\u007f"));
-        assertEquals("?a", BrowserChecks.printable("\u001fa"));
-        String long101 = "h".repeat(101);
-        assertEquals(long101 + "...", BrowserChecks.printable(long101 + "tail"));
-        assertEquals("h".repeat(100), BrowserChecks.printable("h".repeat(100)));
-        assertEquals("a?b", Admission.printable("a\u0001b"));
-        assertEquals("~ ", Admission.printable("~ "));
-        assertEquals("u".repeat(64), Admission.printable("u".repeat(64)));
-        assertEquals("u".repeat(64) + "...", Admission.printable("u".repeat(65)));
+        assertEquals(" ~?", Printable.of(" ~\u007f"));
+        assertEquals("?a", Printable.of("\u001fa"));
+        assertEquals("h".repeat(100) + "...", Printable.of("h".repeat(101)));
+        assertEquals("h".repeat(100), Printable.of("h".repeat(100)));
+        assertEquals("a?b", Printable.of("a\u0001b", 64));
+        assertEquals("u".repeat(64), Printable.of("u".repeat(64), 64));
+        assertEquals("u".repeat(64) + "...", Printable.of("u".repeat(65), 64));
+        assertEquals("(none)", Printable.of(null));
     }
 
     @Test

@@ -73,7 +73,7 @@ public class Admission {
             return RepoName.parse(repoPath);
         })
                 .flatMap(name -> signedIn(client, authorization, access.authorize(authorization, name, permission))
-                        .flatMap(who -> access.rules(name).map(rules -> new Admitted(name, who, rules))))
+                        .map(granted -> new Admitted(name, granted.who(), granted.rules())))
                 .onFailure().transform(this::typed);
     }
 

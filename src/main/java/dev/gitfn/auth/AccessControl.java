@@ -63,21 +63,26 @@ public class AccessControl {
         return "Basic realm=\"" + realm + "\"";
     }
 
+    /** Who a request is, and the rules (protected refs among them) of the repository it may use. */
+    public record Authorized(Principal who, RepoAccess rules) {
+    }
+
     /**
-     * Checks that the request may do {@code permission} on {@code repo} and says who it is.
+     * Checks that the request may do {@code permission} on {@code repo} and says who it is,
+     * with the repository's rules from the same read of its access record.
      * Fails with {@link AuthenticationRequiredException} (anonymous without the right, or
      * wrong credentials: 401), {@link RepoNotFoundException} (signed in but may not read:
      * answered as for a missing repository) or {@link AccessDeniedException} (may read but
      * not push: 403). Store reads block no thread.
      */
-    public Uni<Principal> authorize(String authorization, RepoName repo, Permission permission) {
+    public Uni<Authorized> authorize(String authorization, RepoName repo, Permission permission) {
         if (!enabled()) {
-            return Uni.createFrom().item(Principal.ANONYMOUS);
+            return Uni.createFrom().item(new Authorized(Principal.ANONYMOUS, RepoAccess.NONE));
         }
         return authenticate(authorization).flatMap(who -> directory.accessAsync(repo).map(access -> {
             boolean allowed = permission == Permission.READ ? access.canRead(who) : access.canWrite(who);
             if (allowed) {
-                return who;
+                return new Authorized(who, access);
             }
             if (who.anonymous()) {
                 throw new AuthenticationRequiredException("authentication required");
@@ -89,11 +94,6 @@ public class AccessControl {
             }
             throw new AccessDeniedException(who + " may not push to " + repo);
         }));
-    }
-
-    /** The repository's rules (protected refs among them); no rules when authentication is off. */
-    public Uni<RepoAccess> rules(RepoName repo) {
-        return enabled() ? directory.accessAsync(repo) : Uni.createFrom().item(RepoAccess.NONE);
     }
 
     /** Checks that the request comes from an admin (always true with authentication off). */

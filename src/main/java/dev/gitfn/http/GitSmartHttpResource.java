@@ -57,9 +57,7 @@ public class GitSmartHttpResource {
         RepoName name = AdmissionFilter.admitted(rc).name();
         if (serviceName == null) {
             // A dumb-protocol client: answer what update-server-info would have written.
-            try (CachedRepo repo = cache.open(name)) {
-                return noCache(Response.ok(cache.infoRefs(repo), "text/plain; charset=utf-8"));
-            }
+            return dumbText(name, cache::infoRefs);
         }
         GitService service = GitService.fromName(serviceName)
                 .orElseThrow(() -> new UnsupportedServiceException(serviceName));
@@ -77,10 +75,7 @@ public class GitSmartHttpResource {
     @Path("{repo: .+}/HEAD")
     @Admit(Admit.Need.READ)
     public Response dumbHead(RoutingContext rc) throws IOException {
-        RepoName name = AdmissionFilter.admitted(rc).name();
-        try (CachedRepo repo = cache.open(name)) {
-            return noCache(Response.ok(cache.head(repo), "text/plain; charset=utf-8"));
-        }
+        return dumbText(AdmissionFilter.admitted(rc).name(), cache::head);
     }
 
     /** Dumb HTTP's pack list. */
@@ -88,9 +83,18 @@ public class GitSmartHttpResource {
     @Path("{repo: .+}/objects/info/packs")
     @Admit(Admit.Need.READ)
     public Response dumbInfoPacks(RoutingContext rc) throws IOException {
-        RepoName name = AdmissionFilter.admitted(rc).name();
+        return dumbText(AdmissionFilter.admitted(rc).name(), cache::infoPacks);
+    }
+
+    /** One of the small dumb-HTTP text files, made from the repository as served now. */
+    @FunctionalInterface
+    private interface DumbFile {
+        byte[] of(CachedRepo repo) throws IOException;
+    }
+
+    private Response dumbText(RepoName name, DumbFile file) throws IOException {
         try (CachedRepo repo = cache.open(name)) {
-            return noCache(Response.ok(cache.infoPacks(repo), "text/plain; charset=utf-8"));
+            return noCache(Response.ok(file.of(repo), "text/plain; charset=utf-8"));
         }
     }
 

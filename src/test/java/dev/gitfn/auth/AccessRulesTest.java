@@ -75,7 +75,7 @@ class AccessRulesTest {
     }
 
     private Principal authorize(String authorization, RepoName repo, Permission permission) {
-        return access.authorize(authorization, repo, permission).await().atMost(Duration.ofSeconds(5));
+        return access.authorize(authorization, repo, permission).await().atMost(Duration.ofSeconds(5)).who();
     }
 
     private static String basic(String user, String secret) {
@@ -138,7 +138,8 @@ class AccessRulesTest {
         assertThrows(AuthenticationRequiredException.class, () -> authorize(null, none, Permission.READ));
         assertTrue(authorize(admin, none, Permission.WRITE).admin(), "admins may do everything");
         assertEquals(List.of("refs/heads/main", "refs/heads/release/*"),
-                access.rules(PRIVATE).await().atMost(Duration.ofSeconds(5)).protectedRefs());
+                access.authorize(alice, PRIVATE, Permission.WRITE).await().atMost(Duration.ofSeconds(5)).rules()
+                        .protectedRefs());
     }
 
     @Test
@@ -154,9 +155,9 @@ class AccessRulesTest {
     void withoutAuthenticationEveryoneMayDoEverything() {
         AccessControl open = new AccessControl(directory, Configs.gitfn(Map.of()));
         assertFalse(open.enabled());
-        assertSame(Principal.ANONYMOUS, open.authorize(null, PRIVATE, Permission.WRITE).await().indefinitely());
+        assertSame(Principal.ANONYMOUS, open.authorize(null, PRIVATE, Permission.WRITE).await().indefinitely().who());
         assertSame(Principal.ANONYMOUS, open.requireAdmin(null).await().indefinitely());
-        assertEquals(RepoAccess.NONE, open.rules(PRIVATE).await().indefinitely());
+        assertEquals(RepoAccess.NONE, open.authorize(null, PRIVATE, Permission.WRITE).await().indefinitely().rules());
     }
 
     @Test

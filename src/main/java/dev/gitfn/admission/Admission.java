@@ -55,6 +55,16 @@ public class Admission {
         return clients.enter(client.address());
     }
 
+    /** Pack builds running now on this instance. */
+    public int packsRunning() {
+        return packs.busy();
+    }
+
+    /** Pack builds waiting in line for a slot. */
+    public int packsWaiting() {
+        return packs.waiting();
+    }
+
     /** Failed sign-ins seen by this instance. */
     public long failedSignIns() {
         return failures.total();

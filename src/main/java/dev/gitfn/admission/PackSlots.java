@@ -88,4 +88,14 @@ final class PackSlots {
             }
         }
     }
+
+    /** Pack builds running now. */
+    synchronized int busy() {
+        return busy;
+    }
+
+    /** Requests waiting in line for a slot. */
+    synchronized int waiting() {
+        return line.size();
+    }
 }

@@ -70,6 +70,7 @@ public final class PushSession {
      */
     public void commit(List<ReceiveCommand> commands, boolean atomic) throws IOException {
         RepoName name = repo.name();
+        long started = System.nanoTime();
         // Every local pack the store does not list: this push's (the cache discards any other
         // after each push and on first load, so nothing a refused push sent is published).
         List<String> newPacks = new ArrayList<>(RepositoryCache.localPacks(repo));
@@ -91,6 +92,8 @@ public final class PushSession {
                 // The last swap did land and only its answer was lost (a timeout, or RGW's
                 // 500 on a busy key): the push is done.
                 ReceiveCommand.filter(commands, Result.NOT_ATTEMPTED).forEach(cmd -> cmd.setResult(Result.OK));
+                cache.counters().pushCommits.increment();
+                cache.counters().pushCommitNanos.add(System.nanoTime() - started);
                 break;
             }
             RefState base = RefState.parse(current.data());
@@ -115,12 +118,15 @@ public final class PushSession {
             try {
                 store.putIfMatch(stateKey, attempted, current.etag());
                 pending.forEach(cmd -> cmd.setResult(Result.OK));
+                cache.counters().pushCommits.increment();
+                cache.counters().pushCommitNanos.add(System.nanoTime() - started);
                 break;
             } catch (PreconditionFailedException lost) {
                 if (attempt == MAX_ATTEMPTS) {
                     pending.forEach(cmd -> cmd.setResult(Result.LOCK_FAILURE));
                     return;
                 }
+                cache.counters().casRetries.increment();
                 backOff(attempt);
             }
         }

@@ -60,6 +60,7 @@ public class RepositoryCache {
     private final boolean createOnPush;
     private final Map<RepoName, Entry> entries = new ConcurrentHashMap<>();
     private final Iterable<ServerInfoListener> listeners;
+    private final CacheCounters counters = new CacheCounters();
 
     @jakarta.inject.Inject
     public RepositoryCache(BlobStore store, GitfnConfig config, Instance<ServerInfoListener> listeners) {
@@ -147,6 +148,11 @@ public class RepositoryCache {
         }
     }
 
+    /** What this cache did since it started. */
+    public CacheCounters counters() {
+        return counters;
+    }
+
     private Entry entryFor(RepoName name) {
         return entries.computeIfAbsent(name, n -> new Entry(n, cacheDir.resolve(n.directory())));
     }
@@ -173,12 +179,11 @@ public class RepositoryCache {
                             throw new RepoNotFoundException(name);
                         }
                         case CHANGED -> {
+                            counters.misses.increment();
                             mirror(entry, RefState.parse(read.value().data()), read.value().etag());
                             grew = true;
                         }
-                        case UNCHANGED -> {
-                            // The local copy is current.
-                        }
+                        case UNCHANGED -> counters.hits.increment();
                     }
                     entry.leases.incrementAndGet();
                     entry.lastUsed = System.nanoTime();
@@ -565,6 +570,7 @@ public class RepositoryCache {
                 }
                 try {
                     entry.evicted = true;
+                    counters.evictions.increment();
                     if (entry.repository != null) {
                         entry.repository.close();
                     }

@@ -11,6 +11,7 @@ import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.config.StoreProducer;
 import dev.gitfn.storage.FsBlobStore;
 import dev.gitfn.storage.S3BlobStore;
+import dev.gitfn.storage.S3Counters;
 
 /** Chooses the published area from {@code gitfn.publish.*}. */
 public class PublishedAreaProducer {
@@ -22,7 +23,7 @@ public class PublishedAreaProducer {
      */
     @Produces
     @jakarta.inject.Singleton
-    PublishedArea publishedArea(GitfnConfig config) {
+    PublishedArea publishedArea(GitfnConfig config, S3Counters counters) {
         GitfnConfig.Publish publish = config.publish();
         if (publish.fsRoot().isPresent()) {
             java.nio.file.Path root = publish.fsRoot().get().toAbsolutePath().normalize();
@@ -50,7 +51,7 @@ public class PublishedAreaProducer {
                         + "(gitfn.publish.s3.bucket), or prefixes that do not contain each other");
             }
             LOG.infof("published area: s3 bucket %s prefix '%s'", bucket, prefix);
-            return new PublishedArea(Optional.of(new S3BlobStore(StoreProducer.s3Client(s3), bucket, prefix)),
+            return new PublishedArea(Optional.of(new S3BlobStore(StoreProducer.s3Client(s3, counters), bucket, prefix)),
                     "s3 bucket " + bucket + " prefix '" + prefix + "'");
         }
         return PublishedArea.NONE;

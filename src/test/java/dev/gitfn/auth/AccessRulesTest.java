@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -227,15 +229,34 @@ class AccessRulesTest {
     void theStartupGuardRefusesAnOpenServerBeyondLoopback() {
         StartupGuard guard = new StartupGuard();
         AccessControl open = new AccessControl(directory, Configs.gitfn(Map.of()));
-        guard.check(null, open, Configs.gitfn(Map.of()), "127.0.0.1");
-        guard.check(null, access, Configs.gitfn(Map.of()), "0.0.0.0");
-        IllegalStateException refused = assertThrows(IllegalStateException.class,
-                () -> guard.check(null, open, Configs.gitfn(Map.of()), "0.0.0.0"));
-        assertTrue(refused.getMessage().contains("refusing to listen on 0.0.0.0"), refused.getMessage());
-        guard.check(null, open, Configs.gitfn(Map.of("gitfn.auth.allow-anonymous", "true")), "0.0.0.0");
+        // (the environment is passed in: the machine running the tests may itself be a platform)
+        assertNull(StartupGuard.refusal("127.0.0.1", "127.0.0.1", false, Map.of()));
+        guard.check(null, access, Configs.gitfn(Map.of()), "0.0.0.0", "0.0.0.0");
+        assertThrows(IllegalStateException.class,
+                () -> guard.check(null, open, Configs.gitfn(Map.of()), "0.0.0.0", "127.0.0.1"));
+        String refused = StartupGuard.refusal("0.0.0.0", "127.0.0.1", false, Map.of());
+        assertTrue(refused.contains("refusing to listen on 0.0.0.0"), refused);
+        // The management port counts too: health and metrics beyond loopback need authentication on.
+        refused = StartupGuard.refusal("127.0.0.1", "0.0.0.0", false, Map.of());
+        assertTrue(refused.contains("refusing to listen on 0.0.0.0"), refused);
+        guard.check(null, open, Configs.gitfn(Map.of("gitfn.auth.allow-anonymous", "true")), "0.0.0.0", "0.0.0.0");
         assertTrue(StartupGuard.isLoopback("localhost") && StartupGuard.isLoopback("::1"));
         assertFalse(StartupGuard.isLoopback("0.0.0.0") || StartupGuard.isLoopback("no-such-host.invalid"));
         assertNotEquals(open, access);
+    }
+
+    @Test
+    void theStartupGuardRefusesAnOpenServerOnAPlatformEvenOnLoopback() {
+        // Knative's queue-proxy and Lambda's adapter reach gitfn on 127.0.0.1 while the service is public.
+        assertNull(StartupGuard.refusal("127.0.0.1", "127.0.0.1", false, Map.of("HOME", "/root")));
+        for (String variable : List.of("K_SERVICE", "AWS_LAMBDA_FUNCTION_NAME", "KUBERNETES_SERVICE_HOST")) {
+            String why = StartupGuard.refusal("127.0.0.1", "127.0.0.1", false, Map.of(variable, "x"));
+            assertNotNull(why, variable);
+            assertTrue(why.contains(variable + " is set") && why.contains("gitfn.auth.allow-anonymous"), why);
+            assertNull(StartupGuard.refusal("127.0.0.1", "127.0.0.1", true, Map.of(variable, "x")), variable);
+        }
+        assertNotNull(StartupGuard.refusal("127.0.0.1", "::", false, Map.of()));
+        assertNull(StartupGuard.refusal("0.0.0.0", "0.0.0.0", true, Map.of()));
     }
 
     @Test

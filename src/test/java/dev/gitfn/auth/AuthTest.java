@@ -34,8 +34,8 @@ import io.quarkus.test.junit.TestProfile;
  */
 @QuarkusTest
 @TestProfile(AuthTest.WithAuth.class)
-class AuthTest {
-    static final String ADMIN_TOKEN = "test-bootstrap-admin-token-0123456789";
+public class AuthTest {
+    public static final String ADMIN_TOKEN = "test-bootstrap-admin-token-0123456789";
 
     /** Authentication on: an admin token, a JWT issuer, and no caching of auth records. */
     public static class WithAuth implements QuarkusTestProfile {

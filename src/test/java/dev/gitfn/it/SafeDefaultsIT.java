@@ -98,4 +98,38 @@ class SafeDefaultsIT {
             assertEquals(401, Http.get(repos).statusCode());
         }
     }
+
+    @Test
+    void jsonLogsAndRequestLogsNeverCarryCredentials() throws Exception {
+        Path work = TestDirs.fresh("safe-logs");
+        Path log = work.resolve("server.log");
+        String token = "log-admin-token-0123456789abcdefghijklmnop";
+        String jwt = TestIssuer.token(TestIssuer.ISSUER, "ops", List.of("admins"), 5);
+        try (ServerProcess server = new ServerProcess(log, ServerProcess.folderStore(work, Map.of(
+                "GITFN_AUTH_ADMIN_TOKEN", token, "GITFN_LOG_JSON", "true",
+                "QUARKUS_HTTP_ACCESS_LOG_ENABLED", "true")))) {
+            URI repos = URI.create(server.url() + "api/repos");
+            assertEquals(201, Http.json("POST", repos, Http.basic("admin", token), "{\"name\":\"team/logs\"}")
+                    .statusCode());
+            assertEquals(401, Http.json("GET", repos, Http.basic("admin", token + "x"), null).statusCode());
+            assertEquals(401, Http.json("GET", repos, "Bearer " + jwt, null).statusCode());
+            assertEquals(200, Http.json("GET", repos, Http.basic("admin", token), null).statusCode());
+            Thread.sleep(300); // the access log is written after the response
+        }
+        String text = Files.readString(log);
+        assertTrue(text.contains("team/logs"), "the request and the creation are logged: " + text);
+        for (String secret : List.of(token, jwt, jwt.substring(jwt.lastIndexOf('.') + 1),
+                java.util.Base64.getEncoder().encodeToString(("admin:" + token).getBytes()))) {
+            assertTrue(!text.contains(secret), "a credential in the log: " + secret);
+        }
+        // After start-up every line is one JSON object (log collectors read them so).
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> lines = text.lines().dropWhile(l -> !l.startsWith("{")).filter(l -> !l.isBlank()).toList();
+        assertTrue(lines.size() >= 4, text);
+        for (String line : lines) {
+            assertTrue(json.readTree(line).has("message"), line);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.contains("/api/repos") && l.contains("401")),
+                "the access log records the refused request: " + text);
+    }
 }

@@ -1,10 +1,12 @@
 package dev.gitfn.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.gitfn.support.Git;
 import dev.gitfn.support.Git.Result;
+import dev.gitfn.support.Http;
 import dev.gitfn.support.ServerProcess;
 import dev.gitfn.support.TestDirs;
 
@@ -54,6 +57,13 @@ class StalledStoreIT {
                 assertNotEquals(0, lsRemote.exitCode());
                 assertTrue(lsRemote.err().contains("503"), lsRemote.err());
                 assertTrue(seconds < 30, "bounded by 2 attempts of 1 s plus backoff, took " + seconds + " s");
+                // Alive, but not ready while the store does not answer; the probe itself answers in time.
+                assertEquals(200, Http.get(URI.create(gitfn.managementUrl() + "q/health/live")).statusCode());
+                start = System.nanoTime();
+                java.net.http.HttpResponse<String> ready = Http.get(URI.create(gitfn.managementUrl() + "q/health/ready"));
+                assertEquals(503, ready.statusCode(), ready.body());
+                assertTrue(ready.body().contains("\"store\"") && ready.body().contains("DOWN"), ready.body());
+                assertTrue(System.nanoTime() - start < 15_000_000_000L, "the readiness probe is bounded");
             }
         } finally {
             for (Socket s : held) {

@@ -17,17 +17,23 @@ import java.util.Map;
 public final class ServerProcess implements AutoCloseable {
     private final Process process;
     private final int port;
+    private final int managementPort;
 
     public ServerProcess(Path log, Map<String, String> env, String... jvmArgs) throws IOException {
         String jar = System.getProperty("gitfn.app.jar", "target/quarkus-app/quarkus-run.jar");
         this.port = freePort();
+        this.managementPort = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(jvmArgs));
         command.addAll(List.of("-jar", jar));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        // A platform's variables only where a test sets them: the machine running the tests may be one.
+        pb.environment().keySet().removeAll(List.of("K_SERVICE", "AWS_LAMBDA_FUNCTION_NAME",
+                "KUBERNETES_SERVICE_HOST"));
         pb.environment().putAll(env);
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        pb.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
         process = pb.start();
         awaitReady(log);
     }
@@ -45,6 +51,11 @@ public final class ServerProcess implements AutoCloseable {
 
     public String url() {
         return "http://127.0.0.1:" + port + "/";
+    }
+
+    /** The management port: health ({@code q/health/...}) and metrics ({@code q/metrics}). */
+    public String managementUrl() {
+        return "http://127.0.0.1:" + managementPort + "/";
     }
 
     public long pid() {

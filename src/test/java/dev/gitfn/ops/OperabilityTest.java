@@ -45,6 +45,16 @@ class OperabilityTest {
         assertEquals(200, ready.statusCode(), ready.body());
         assertTrue(ready.body().contains("\"store\"") && ready.body().contains("\"UP\""), ready.body());
         assertEquals(200, Http.get(URI.create(management + "metrics")).statusCode());
+        // The management port serves nothing of the repositories, to no one.
+        URI managementRoot = URI.create(management.toString().replaceFirst("/q/$", "/"));
+        for (String path : new String[] {"api/repos", "ops/app.git/info/refs?service=git-upload-pack",
+                "ops/app.git/HEAD"}) {
+            for (String authorization : new String[] {null, ADMIN}) {
+                int status = Http.send("GET", managementRoot.resolve(path),
+                        authorization == null ? Map.of() : Map.of("Authorization", authorization), null).statusCode();
+                assertEquals(404, status, path + " on the management port");
+            }
+        }
         for (String path : new String[] {"q/health/ready", "q/metrics", "q/health"}) {
             int status = Http.get(URI.create(base + path)).statusCode();
             assertTrue(status == 404 || status == 401, path + " on the main port answered " + status);

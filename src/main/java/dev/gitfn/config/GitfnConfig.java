@@ -167,6 +167,12 @@ public interface GitfnConfig {
         @WithDefault("2G")
         MemorySize maxPackSize();
 
+        /**
+         * Told to git (as {@code remote:} lines) when a push exceeds the pack limit: where
+         * such a push can go instead (another endpoint, Git LFS).
+         */
+        Optional<String> packTooLargeHint();
+
         /** Largest single object (inflated) in a push. */
         @WithDefault("512M")
         MemorySize maxObjectSize();

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.time.Duration;
 
 import org.eclipse.jgit.errors.PackProtocolException;
+import org.eclipse.jgit.errors.TooLargePackException;
 
 /**
  * Counts the pkt-lines of a request as JGit reads them and stops a request that
@@ -34,6 +35,9 @@ final class PktLineLimiter extends FilterInputStream {
     private final long started = System.nanoTime();
     private final MinimumRate minimumRate;
     private long bytes;
+    /** A push's bound on what follows its commands (options and the pack); -1 for none. */
+    private final long maxAfterCommands;
+    private long afterCommands;
 
     /**
      * The slowest a one-shot request body may arrive, on average, once {@code after} has
@@ -43,8 +47,9 @@ final class PktLineLimiter extends FilterInputStream {
     }
 
     private PktLineLimiter(InputStream in, long maxLines, String limitName, boolean commandsOnly, Duration maxTime,
-            MinimumRate minimumRate) {
+            MinimumRate minimumRate, long maxAfterCommands) {
         super(in);
+        this.maxAfterCommands = maxAfterCommands;
         this.maxLines = maxLines;
         this.limitName = limitName;
         this.commandsOnly = commandsOnly;
@@ -55,12 +60,21 @@ final class PktLineLimiter extends FilterInputStream {
 
     /** A fetch: every line of the request counts. */
     static InputStream forFetch(InputStream in, long maxLines, Duration maxTime, MinimumRate minimumRate) {
-        return new PktLineLimiter(in, maxLines, "gitfn.limits.max-negotiation-lines", false, maxTime, minimumRate);
+        return new PktLineLimiter(in, maxLines, "gitfn.limits.max-negotiation-lines", false, maxTime, minimumRate,
+                -1);
     }
 
-    /** A push: the ref updates (and shallow lines) before the first flush count; the pack does not. */
-    static InputStream forPush(InputStream in, long maxRefs, Duration maxTime, MinimumRate minimumRate) {
-        return new PktLineLimiter(in, maxRefs, "gitfn.limits.max-refs-per-push", true, maxTime, minimumRate);
+    /**
+     * A push: the ref updates (and shallow lines) before the first flush count as lines;
+     * what follows them (push options, the pack) may be {@code maxPack} bytes. Past that
+     * the read fails with JGit's own {@link TooLargePackException}, which JGit reports to
+     * git as an unpack error (JGit's limit alone would end the stream early and call the
+     * pack truncated).
+     */
+    static InputStream forPush(InputStream in, long maxRefs, long maxPack, Duration maxTime,
+            MinimumRate minimumRate) {
+        return new PktLineLimiter(in, maxRefs, "gitfn.limits.max-refs-per-push", true, maxTime, minimumRate,
+                maxPack);
     }
 
     @Override
@@ -82,9 +96,19 @@ final class PktLineLimiter extends FilterInputStream {
             checkRate();
         }
         if (n > 0 && watching) {
-            scan(b, off, n);
+            int commandBytes = scan(b, off, n);
+            countAfterCommands(n - commandBytes);
+        } else if (n > 0) {
+            countAfterCommands(n);
         }
         return n;
+    }
+
+    private void countAfterCommands(int n) throws TooLargePackException {
+        afterCommands += n;
+        if (maxAfterCommands >= 0 && afterCommands > maxAfterCommands) {
+            throw new TooLargePackException(maxAfterCommands);
+        }
     }
 
     private void checkRate() throws IOException {
@@ -106,7 +130,8 @@ final class PktLineLimiter extends FilterInputStream {
         return Math.max(read, 0);
     }
 
-    private void scan(byte[] b, int off, int n) throws IOException {
+    /** Scans the lines of {@code b}; returns how many of its bytes were still being watched. */
+    private int scan(byte[] b, int off, int n) throws IOException {
         int i = off;
         int end = off + n;
         while (i < end && watching) {
@@ -144,6 +169,7 @@ final class PktLineLimiter extends FilterInputStream {
             }
             // 1 and 2 are v2's delimiter and response-end packets: no payload, not counted
         }
+        return i - off;
     }
 
     /**

@@ -153,9 +153,10 @@ public class SmartProtocol {
         return PktLineLimiter.forFetch(in, limits.maxNegotiationLines(), limits.maxRequestTime(), rate);
     }
 
-    /** A push under {@code max-refs-per-push} and {@code max-request-time}. */
+    /** A push under {@code max-refs-per-push}, {@code max-pack-size} and {@code max-request-time}. */
     private InputStream pushRequest(InputStream in, PktLineLimiter.MinimumRate rate) {
-        return PktLineLimiter.forPush(in, limits.maxRefsPerPush(), limits.maxRequestTime(), rate);
+        return PktLineLimiter.forPush(in, limits.maxRefsPerPush(), limits.maxPackSize().asLongValue(),
+                limits.maxRequestTime(), rate);
     }
 
     /** A blocking protocol exchange. */

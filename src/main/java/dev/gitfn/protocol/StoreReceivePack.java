@@ -3,6 +3,9 @@ package dev.gitfn.protocol;
 import java.io.IOException;
 import java.util.List;
 
+import org.eclipse.jgit.errors.LargeObjectException;
+import org.eclipse.jgit.errors.TooLargePackException;
+import org.eclipse.jgit.internal.submodule.SubmoduleValidator.SubmoduleValidationException;
 import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.transport.ReceiveCommand.Result;
 import org.eclipse.jgit.transport.ReceivePack;
@@ -23,14 +26,34 @@ final class StoreReceivePack extends ReceivePack {
 
     private final PushSession session;
     private final RepoAccess rules;
+    private final GitfnConfig.Limits limits;
 
     StoreReceivePack(PushSession session, RepoAccess rules, GitfnConfig.Limits limits) {
         super(session.repository());
         this.session = session;
         this.rules = rules;
+        this.limits = limits;
         setAllowPushOptions(true);
-        setMaxPackSizeLimit(limits.maxPackSize().asLongValue());
+        // The pack's size is bounded by the request stream (PktLineLimiter.forPush), which fails
+        // with JGit's TooLargePackException; JGit's own bound would end the stream early instead.
         setMaxObjectSizeLimit(limits.maxObjectSize().asLongValue());
+    }
+
+    /**
+     * A pack over the limit is refused by JGit in the status report ("unpack error Pack
+     * exceeds the limit"); before that, git is told the limit and where such a push can go.
+     */
+    @Override
+    protected void receivePackAndCheckConnectivity() throws IOException, LargeObjectException,
+            SubmoduleValidationException {
+        try {
+            super.receivePackAndCheckConnectivity();
+        } catch (TooLargePackException e) {
+            sendMessage("this server accepts packs up to " + limits.maxPackSize().asLongValue()
+                    + " bytes (gitfn.limits.max-pack-size); nothing was changed");
+            limits.packTooLargeHint().ifPresent(this::sendMessage);
+            throw e;
+        }
     }
 
     @Override

@@ -33,7 +33,8 @@ class LimitsTest extends PushedRepoTest {
                     "gitfn.limits.max-inflated-request", "64K", "quarkus.http.limits.max-body-size", "4M",
                     "gitfn.cache.dir", "target/test-data/cache-limits", "gitfn.limits.max-refs-per-push", "20",
                     "gitfn.limits.max-negotiation-lines", "500000", "gitfn.limits.max-request-time", "3s",
-                    "quarkus.http.read-timeout", "2s");
+                    "quarkus.http.read-timeout", "2s",
+                    "gitfn.limits.pack-too-large-hint", "push large files with Git LFS, or to https://big.example/");
         }
     }
 
@@ -54,6 +55,10 @@ class LimitsTest extends PushedRepoTest {
         Result push = git.run(src, "push", url, "main");
         assertNotEquals(0, push.exitCode());
         assertTrue(push.err().contains("unpack") && push.err().toLowerCase().contains("pack"), push.err());
+        // git is told the limit and where such a push can go (as "remote:" lines)
+        assertTrue(push.err().contains("remote: this server accepts packs up to 1048576 bytes"), push.err());
+        assertTrue(push.err().contains("remote: push large files with Git LFS, or to https://big.example/"),
+                push.err());
         assertEquals(refsBefore, git.lsRemote(src, url));
     }
 

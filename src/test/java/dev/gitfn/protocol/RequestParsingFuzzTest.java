@@ -100,10 +100,9 @@ class RequestParsingFuzzTest {
     private static void receivePack(byte[] request) {
         ReceivePack rp = new ReceivePack(REPO);
         rp.setBiDirectionalPipe(false);
-        rp.setMaxPackSizeLimit(1 << 20);
         try {
-            rp.receiveWithExceptionPropagation(
-                    PktLineLimiter.forPush(new ByteArrayInputStream(request), 100, Duration.ofMinutes(1), null),
+            rp.receiveWithExceptionPropagation(PktLineLimiter.forPush(new ByteArrayInputStream(request), 100,
+                    1 << 20, Duration.ofMinutes(1), null),
                     new ByteArrayOutputStream(), null);
         } catch (IOException | RuntimeException refused) {
             // A refusal: the server answers it with an ERR packet or a status report.

@@ -47,10 +47,12 @@ resource "aws_lambda_function" "gitfn" {
       GITFN_LIMITS_MAX_REQUEST_TIME = "${var.timeout_seconds - 60}s"
       # The function URL takes at most 6 MB of request (about 4.5 MB of pack once base64-encoded)
       # and answers a larger one itself (git: "RPC failed; HTTP 413"); gitfn's own cap below it
-      # refuses in git's status report instead.
-      GITFN_LIMITS_MAX_PACK_SIZE = "4M"
-      GITFN_AUTH_ADMIN_TOKEN     = var.admin_token
-      JAVA_TOOL_OPTIONS          = "-XX:+UseSerialGC -XX:MaxRAMPercentage=70 -XX:TieredStopAtLevel=1"
+      # refuses in git's status report instead, and tells git where to push.
+      GITFN_LIMITS_MAX_PACK_SIZE       = "4M"
+      GITFN_LIMITS_PACK_TOO_LARGE_HINT = var.large_push_hint
+      GITFN_PUBLISH_BASE_URL           = "https://${aws_cloudfront_distribution.published.domain_name}"
+      GITFN_AUTH_ADMIN_TOKEN           = var.admin_token
+      JAVA_TOOL_OPTIONS                = "-XX:+UseSerialGC -XX:MaxRAMPercentage=70 -XX:TieredStopAtLevel=1"
     }
   }
 

@@ -73,3 +73,9 @@ variable "admin_token" {
   type        = string
   sensitive   = true
 }
+
+variable "large_push_hint" {
+  description = "What git is told when a push is too large for the function: where to push instead."
+  type        = string
+  default     = "this endpoint takes pushes up to 4 MB: push large files with Git LFS, or large histories through the Knative or Kubernetes endpoint"
+}

@@ -8,16 +8,23 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * Who may use one repository. Entries in {@code read} and {@code write} are user
  * names or {@code group:<name>}; write implies read. {@code protectedRefs} are
  * refs (or prefixes ending in {@code *}) that may be neither force-pushed nor
- * deleted. A repository with no record is open to admins only.
+ * deleted. A repository with no record is open to admins only. {@code cdnRedirect}:
+ * a public repository's smart clone is sent to its published copy (gitfn.publish.base-url).
  */
 public record RepoAccess(@JsonProperty("public") boolean isPublic, List<String> read, List<String> write,
-        List<String> protectedRefs) {
+        List<String> protectedRefs, Boolean cdnRedirect) {
     public static final RepoAccess NONE = new RepoAccess(false, List.of(), List.of(), List.of());
+
+    /** Rules without the CDN redirect. */
+    public RepoAccess(boolean isPublic, List<String> read, List<String> write, List<String> protectedRefs) {
+        this(isPublic, read, write, protectedRefs, false);
+    }
 
     public RepoAccess {
         read = read == null ? List.of() : List.copyOf(read);
         write = write == null ? List.of() : List.copyOf(write);
         protectedRefs = protectedRefs == null ? List.of() : List.copyOf(protectedRefs);
+        cdnRedirect = Boolean.TRUE.equals(cdnRedirect); // records written before the field read as false
     }
 
     public boolean canRead(Principal who) {

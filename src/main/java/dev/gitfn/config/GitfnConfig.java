@@ -71,6 +71,12 @@ public interface GitfnConfig {
         /** Folder of the published area (with the folder store or any other). */
         Optional<Path> fsRoot();
 
+        /**
+         * Where the published area is reached from outside (the CDN): the base of the
+         * redirect that sends a public repository's clones there.
+         */
+        Optional<URI> baseUrl();
+
         S3 s3();
 
         interface S3 {

@@ -40,13 +40,17 @@ public class GitSmartHttpResource {
     private final SmartProtocol protocol;
     private final AccessControl access;
     private final long maxInflatedRequest;
+    /** Base URL of the published area as reached from outside, when configured and there is one. */
+    private final java.util.Optional<String> publishedBase;
 
     public GitSmartHttpResource(RepositoryCache cache, SmartProtocol protocol, AccessControl access,
-            GitfnConfig config) {
+            GitfnConfig config, dev.gitfn.publish.PublishedArea published) {
         this.cache = cache;
         this.protocol = protocol;
         this.access = access;
         this.maxInflatedRequest = config.limits().maxInflatedRequest().asLongValue();
+        this.publishedBase = published.store().isPresent()
+                ? config.publish().baseUrl().map(u -> u.toString().replaceAll("/+$", "")) : java.util.Optional.empty();
     }
 
     @GET
@@ -61,6 +65,10 @@ public class GitSmartHttpResource {
         }
         GitService service = GitService.fromName(serviceName)
                 .orElseThrow(() -> new UnsupportedServiceException(serviceName));
+        Response toCdn = redirectToPublishedCopy(AdmissionFilter.admitted(rc), service);
+        if (toCdn != null) {
+            return toCdn;
+        }
         CachedRepo repo = service == GitService.RECEIVE_PACK ? cache.openForPush(name) : cache.open(name);
         StreamingOutput body = out -> {
             try (repo) {
@@ -71,6 +79,23 @@ public class GitSmartHttpResource {
     }
 
     /** Dumb HTTP's {@code HEAD}, as {@code update-server-info} leaves it, under the rules of smart HTTP. */
+    /**
+     * A public repository that chose it ({@code cdnRedirect}) is cloned from its published
+     * copy: git follows this redirect of its first request and fetches with the dumb
+     * protocol from the CDN, so the pack's bytes never pass through gitfn. (With it,
+     * {@code --depth} fails and {@code --filter} is ignored: off by default.)
+     */
+    private Response redirectToPublishedCopy(dev.gitfn.admission.Admitted admitted, GitService service) {
+        if (service != GitService.UPLOAD_PACK || publishedBase.isEmpty() || !admitted.rules().isPublic()
+                || !admitted.rules().cdnRedirect()) {
+            return null;
+        }
+        return Response.status(Response.Status.FOUND)
+                .location(java.net.URI.create(publishedBase.get() + "/" + admitted.name().value()
+                        + ".git/info/refs?service=" + service.serviceName()))
+                .header("Cache-Control", "no-store").build();
+    }
+
     @GET
     @Path("{repo: .+}/HEAD")
     @Admit(Admit.Need.READ)

@@ -43,7 +43,8 @@ public class RepoApiResource {
     }
 
     /** Body and answer of {@code /api/repos/<repo>/access}. */
-    public record AccessView(@JsonProperty("public") boolean isPublic, List<String> read, List<String> write) {
+    public record AccessView(@JsonProperty("public") boolean isPublic, List<String> read, List<String> write,
+            Boolean cdnRedirect) {
     }
 
     /** Body and answer of {@code /api/repos/<repo>/protected}. */
@@ -81,7 +82,7 @@ public class RepoApiResource {
     @Path("{repo: .+}/access")
     public AccessView getAccess(@PathParam("repo") String repo) throws IOException {
         RepoAccess rules = directory.access(RepoName.parse(repo));
-        return new AccessView(rules.isPublic(), rules.read(), rules.write());
+        return new AccessView(rules.isPublic(), rules.read(), rules.write(), rules.cdnRedirect());
     }
 
     @PUT
@@ -92,12 +93,15 @@ public class RepoApiResource {
         cache.open(name).close(); // 404 for a repository that does not exist
         if (request == null || !validEntries(request.read()) || !validEntries(request.write())) {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body must be "
-                    + "{\"public\":false,\"read\":[\"bob\",\"group:qa\"],\"write\":[\"alice\"]}");
+                    + "{\"public\":false,\"read\":[\"bob\",\"group:qa\"],\"write\":[\"alice\"]} "
+                    + "(and optionally \"cdnRedirect\":true)");
         }
         RepoAccess updated = directory.updateAccess(name, current -> new RepoAccess(request.isPublic(),
-                request.read(), request.write(), current.protectedRefs()));
+                request.read(), request.write(), current.protectedRefs(),
+                request.cdnRedirect() == null ? current.cdnRedirect() : request.cdnRedirect()));
         publisher.refresh(name); // made public: published; made private: withdrawn
-        return Response.ok(new AccessView(updated.isPublic(), updated.read(), updated.write())).build();
+        return Response.ok(new AccessView(updated.isPublic(), updated.read(), updated.write(),
+                updated.cdnRedirect())).build();
     }
 
     @GET
@@ -117,7 +121,7 @@ public class RepoApiResource {
                     + "each a full ref name, or a prefix ending in '*' such as refs/heads/release/*");
         }
         RepoAccess updated = directory.updateAccess(name, current -> new RepoAccess(current.isPublic(),
-                current.read(), current.write(), request.refs()));
+                current.read(), current.write(), request.refs(), current.cdnRedirect()));
         return Response.ok(new ProtectedView(updated.protectedRefs())).build();
     }
 

@@ -260,6 +260,23 @@ class AccessRulesTest {
     }
 
     @Test
+    void recordsWrittenBeforeTheCdnRedirectReadAsWithoutIt() throws Exception {
+        // gitfn's own (strict) JSON settings, over a store holding a record of the older shape.
+        ObjectMapper strict = new ObjectMapper();
+        new dev.gitfn.config.JsonLimits().customize(strict);
+        FsBlobStore store = new FsBlobStore(TestDirs.fresh("old-records").resolve("store"));
+        RepoName old = new RepoName("team/old");
+        store.put(AuthDirectory.accessKey(old),
+                "{\"public\":true,\"read\":[],\"write\":[\"alice\"],\"protectedRefs\":[]}".getBytes());
+        AuthDirectory strictDirectory = new AuthDirectory(store, strict, Configs.gitfn(Map.of()));
+        RepoAccess read = strictDirectory.access(old);
+        assertTrue(read.isPublic());
+        assertFalse(read.cdnRedirect());
+        assertTrue(new RepoAccess(true, null, null, null, true).cdnRedirect());
+        assertFalse(new RepoAccess(true, null, null, null, null).cdnRedirect());
+    }
+
+    @Test
     void edgesOfCredentialsAndRecords() throws Exception {
         assertTrue(who(basic("", ADMIN_TOKEN)).admin(), "an empty user name with the admin token");
         assertEquals("", AccessControl.claimedUser(basic("", "x")));

@@ -80,12 +80,13 @@ class LambdaRehearsalIT {
     void whatALargeCloneCostsThroughEachPath() throws Exception {
         int megabytes = Integer.getInteger("gitfn.it.lambda-clone-mb", 12);
         Path work = TestDirs.fresh("lambda-cost");
-        Map<String, String> env = ServerProcess.folderStore(work, Map.of("GITFN_AUTH_ADMIN_TOKEN", ADMIN,
-                "GITFN_PUBLISH_FS_ROOT", work.resolve("published").toString()));
+        Path published = java.nio.file.Files.createDirectories(work.resolve("published"));
         Git git = new Git(work.resolve("home"));
-        try (ServerProcess gitfn = new ServerProcess(work.resolve("gitfn.log"), env);
-                LambdaFunctionUrl function = new LambdaFunctionUrl(URI.create(gitfn.url()));
-                StaticFileServer cdn = new StaticFileServer(work.resolve("published"))) {
+        try (StaticFileServer cdn = new StaticFileServer(published);
+                ServerProcess gitfn = new ServerProcess(work.resolve("gitfn.log"), ServerProcess.folderStore(work,
+                        Map.of("GITFN_AUTH_ADMIN_TOKEN", ADMIN, "GITFN_PUBLISH_FS_ROOT", published.toString(),
+                                "GITFN_PUBLISH_BASE_URL", cdn.url())));
+                LambdaFunctionUrl function = new LambdaFunctionUrl(URI.create(gitfn.url()))) {
             String auth = "Bearer " + ADMIN;
             assertEquals(201, Http.json("POST", URI.create(gitfn.url() + "api/repos"), auth,
                     "{\"name\":\"team/big\"}").statusCode());
@@ -110,7 +111,29 @@ class LambdaRehearsalIT {
             git.run(work, Map.of("GIT_SMART_HTTP", "0"), "clone", "-q", cdn.url() + "team/big.git",
                     work.resolve("via-cdn").toString()).ok();
             double cdnWall = (System.nanoTime() - start) / 1e9;
-            for (String clone : List.of("via-function", "via-cdn")) {
+            // The repository chooses the redirect: the function answers the first request with a
+            // redirect, and git fetches everything from the published copy.
+            assertEquals(200, Http.json("PUT", URI.create(gitfn.url() + "api/repos/team/big/access"), auth,
+                    "{\"public\":true,\"cdnRedirect\":true}").statusCode());
+            int callsBefore = function.invocations().size();
+            start = System.nanoTime();
+            Git.Result redirected = git.run(work, Map.of(), "clone", "-q", function.url() + "team/big.git",
+                    work.resolve("via-redirect").toString()).ok();
+            double redirectWall = (System.nanoTime() - start) / 1e9;
+            List<Invocation> redirectCalls = function.invocations().subList(callsBefore, function.invocations().size());
+            assertEquals(1, redirectCalls.size(), "one invocation: " + redirectCalls + redirected.err());
+            assertEquals(302, redirectCalls.get(0).status());
+            assertTrue(redirectCalls.get(0).responseBytes() < 1024, redirectCalls.toString());
+            // A private repository is never redirected, whatever its record says.
+            assertEquals(200, Http.json("PUT", URI.create(gitfn.url() + "api/repos/team/big/access"), auth,
+                    "{\"public\":false}").statusCode());
+            java.net.http.HttpResponse<String> privateAdvert = Http.send("GET",
+                    URI.create(function.url() + "team/big.git/info/refs?service=git-upload-pack"),
+                    Map.of("Authorization", Http.basic("admin", ADMIN)), null);
+            assertEquals(200, privateAdvert.statusCode());
+            assertTrue(privateAdvert.headers().firstValue("Location").isEmpty());
+
+            for (String clone : List.of("via-function", "via-cdn", "via-redirect")) {
                 git.ok(work.resolve(clone), "fsck", "--strict");
                 assertEquals(git.revParse(src, "main"), git.revParse(work.resolve(clone), "main"), clone);
             }
@@ -121,8 +144,10 @@ class LambdaRehearsalIT {
             System.out.printf("lambda rehearsal, %d MB public repository:%n"
                     + "  through the function URL: %d invocations, %.1f MB streamed, %.2f s here, >= %.1f s billed "
                     + "on Lambda (2 MB/s past 6 MB)%n"
-                    + "  from the published area (CDN origin): 0 invocations, %.2f s here%n",
-                    megabytes, calls.size(), functionBytes / 1048576.0, functionWall, functionSeconds, cdnWall);
+                    + "  from the published area (CDN origin): 0 invocations, %.2f s here%n"
+                    + "  through the function URL with cdnRedirect: 1 invocation (302, %d bytes), %.2f s here%n",
+                    megabytes, calls.size(), functionBytes / 1048576.0, functionWall, functionSeconds, cdnWall,
+                    redirectCalls.get(0).responseBytes(), redirectWall);
         }
     }
 }

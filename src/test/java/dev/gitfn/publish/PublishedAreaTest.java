@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -35,12 +36,13 @@ class PublishedAreaTest {
     static final String ADMIN_TOKEN = "publish-admin-token-0123456789abcdefghij";
     static final Path AREA = Path.of("target/test-data/published").toAbsolutePath();
     static final Path STORE = Path.of("target/test-data/store").toAbsolutePath();
+    static final String CDN_BASE = "https://cdn.example/git/";
 
     public static class WithAuth implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("gitfn.auth.admin-token", ADMIN_TOKEN, "gitfn.auth.cache-ttl", "0s",
-                    "gitfn.publish.fs-root", AREA.toString());
+                    "gitfn.publish.fs-root", AREA.toString(), "gitfn.publish.base-url", CDN_BASE);
         }
     }
 
@@ -95,6 +97,42 @@ class PublishedAreaTest {
             assertEquals(git.lsRemote(work, smart(closed, true)), dumbLsRemote(git, work, cdn, closed));
             assertOnlyPublicRepositoriesPublished();
         }
+    }
+
+    @Test
+    void theCdnRedirectIsForPublicRepositoriesThatChoseItAndForCloningOnly() throws Exception {
+        String suffix = Long.toString(System.nanoTime(), 36);
+        String open = repo("redirect-open-" + suffix, true);
+        String closed = repo("redirect-closed-" + suffix, false);
+        String admin = "Bearer " + ADMIN_TOKEN;
+        for (String repo : List.of(open, closed)) {
+            var chose = Http.json("PUT", URI.create(base + "api/repos/" + repo + "/access"), admin,
+                    "{\"public\":" + repo.equals(open) + ",\"cdnRedirect\":true}");
+            assertEquals(200, chose.statusCode(), chose.body());
+            assertTrue(chose.body().contains("\"cdnRedirect\":true"), chose.body());
+        }
+        var toCdn = Http.send("GET", URI.create(base + open + ".git/info/refs?service=git-upload-pack"), Map.of(), null);
+        assertEquals(302, toCdn.statusCode());
+        assertEquals("https://cdn.example/git/" + open + ".git/info/refs?service=git-upload-pack",
+                toCdn.headers().firstValue("Location").orElseThrow());
+        // Pushes, and private repositories (even for their admin), are answered by gitfn itself.
+        var push = Http.send("GET", URI.create(base + open + ".git/info/refs?service=git-receive-pack"),
+                Map.of("Authorization", admin), null);
+        assertEquals(200, push.statusCode());
+        var anonymousPrivate = Http.send("GET", URI.create(base + closed + ".git/info/refs?service=git-upload-pack"),
+                Map.of(), null);
+        assertEquals(401, anonymousPrivate.statusCode(), "not revealed, not redirected");
+        var adminPrivate = Http.send("GET", URI.create(base + closed + ".git/info/refs?service=git-upload-pack"),
+                Map.of("Authorization", admin), null);
+        assertEquals(200, adminPrivate.statusCode());
+        assertTrue(adminPrivate.headers().firstValue("Location").isEmpty());
+        // A later access change without the field keeps the choice; false turns it off.
+        var keep = Http.json("PUT", URI.create(base + "api/repos/" + open + "/access"), admin, "{\"public\":true}");
+        assertTrue(keep.body().contains("\"cdnRedirect\":true"), keep.body());
+        Http.json("PUT", URI.create(base + "api/repos/" + open + "/access"), admin,
+                "{\"public\":true,\"cdnRedirect\":false}");
+        assertEquals(200, Http.send("GET", URI.create(base + open + ".git/info/refs?service=git-upload-pack"),
+                Map.of(), null).statusCode());
     }
 
     /** Every file in the area belongs to a repository whose access record says public; nothing else is there. */

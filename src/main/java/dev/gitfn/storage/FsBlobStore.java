@@ -129,7 +129,9 @@ public final class FsBlobStore implements BlobStore {
         Path tmp = tempFile();
         try {
             Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            // Opened for reading: the copy keeps the source's mode, and JGit's packs are read-only,
+            // which only root may open for writing (fsync needs no write access).
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ)) {
                 ch.force(true);
             }
             moveIntoPlace(tmp, target);

@@ -2,6 +2,8 @@ package dev.gitfn.http;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.util.Optional;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -21,6 +23,7 @@ import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.protocol.GitService;
 import dev.gitfn.protocol.SmartProtocol;
+import dev.gitfn.publish.PublishedArea;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -41,16 +44,16 @@ public class GitSmartHttpResource {
     private final AccessControl access;
     private final long maxInflatedRequest;
     /** Base URL of the published area as reached from outside, when configured and there is one. */
-    private final java.util.Optional<String> publishedBase;
+    private final Optional<String> publishedBase;
 
     public GitSmartHttpResource(RepositoryCache cache, SmartProtocol protocol, AccessControl access,
-            GitfnConfig config, dev.gitfn.publish.PublishedArea published) {
+            GitfnConfig config, PublishedArea published) {
         this.cache = cache;
         this.protocol = protocol;
         this.access = access;
         this.maxInflatedRequest = config.limits().maxInflatedRequest().asLongValue();
         this.publishedBase = published.store().isPresent()
-                ? config.publish().baseUrl().map(u -> u.toString().replaceAll("/+$", "")) : java.util.Optional.empty();
+                ? config.publish().baseUrl().map(u -> u.toString().replaceAll("/+$", "")) : Optional.empty();
     }
 
     @GET
@@ -78,24 +81,24 @@ public class GitSmartHttpResource {
         return noCache(Response.ok(body, service.advertisementType()));
     }
 
-    /** Dumb HTTP's {@code HEAD}, as {@code update-server-info} leaves it, under the rules of smart HTTP. */
     /**
      * A public repository that chose it ({@code cdnRedirect}) is cloned from its published
      * copy: git follows this redirect of its first request and fetches with the dumb
      * protocol from the CDN, so the pack's bytes never pass through gitfn. (With it,
      * {@code --depth} fails and {@code --filter} is ignored: off by default.)
      */
-    private Response redirectToPublishedCopy(dev.gitfn.admission.Admitted admitted, GitService service) {
+    private Response redirectToPublishedCopy(Admitted admitted, GitService service) {
         if (service != GitService.UPLOAD_PACK || publishedBase.isEmpty() || !admitted.rules().isPublic()
                 || !admitted.rules().cdnRedirect()) {
             return null;
         }
         return Response.status(Response.Status.FOUND)
-                .location(java.net.URI.create(publishedBase.get() + "/" + admitted.name().value()
+                .location(URI.create(publishedBase.get() + "/" + admitted.name().value()
                         + ".git/info/refs?service=" + service.serviceName()))
                 .header("Cache-Control", "no-store").build();
     }
 
+    /** Dumb HTTP's {@code HEAD}, as {@code update-server-info} leaves it, under the rules of smart HTTP. */
     @GET
     @Path("{repo: .+}/HEAD")
     @Admit(Admit.Need.READ)

@@ -21,14 +21,10 @@ public class RequestMeters {
 
     void install(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE).handler(rc -> {
-            rc.addEndHandler(ended -> meters.request(service(rc.request().path(), rc.request().query()),
+            rc.addEndHandler(ended -> meters.request(serviceOf(rc.request().path(), rc.request().query()),
                     rc.response().getStatusCode(), rc.request().bytesRead(), rc.response().bytesWritten()));
             rc.next();
         });
-    }
-
-    private static String service(String path, String query) {
-        return serviceOf(path == null ? "" : path, query == null ? "" : query);
     }
 
     /**
@@ -36,6 +32,8 @@ public class RequestMeters {
      * the number of series stays bounded whatever clients send.
      */
     static String serviceOf(String path, String query) {
+        path = path == null ? "" : path;
+        query = query == null ? "" : query;
         if (path.startsWith("/api/")) {
             return "api";
         }

@@ -1,6 +1,7 @@
 package dev.gitfn.ops;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -52,8 +53,8 @@ public class Meters {
         }
     }
 
-    private void counter(String name, String description, java.util.concurrent.atomic.LongAdder adder) {
-        FunctionCounter.builder(name, adder, java.util.concurrent.atomic.LongAdder::sum).description(description)
+    private void counter(String name, String description, LongAdder adder) {
+        FunctionCounter.builder(name, adder, LongAdder::sum).description(description)
                 .register(registry);
     }
 

@@ -25,6 +25,8 @@ class PackSlotsTest {
 
         CompletableFuture<Runnable> third = slots.take().subscribeAsCompletionStage();
         CompletableFuture<Runnable> fourth = slots.take().subscribeAsCompletionStage();
+        assertEquals(2, slots.busy(), "what gitfn_packs_running reports");
+        assertEquals(2, slots.waiting(), "what gitfn_packs_waiting reports");
         Thread.sleep(50);
         assertTrue(!third.isDone() && !fourth.isDone(), "both wait while the slots are taken");
         first.run();

@@ -61,14 +61,15 @@ public class GitSmartHttpResource {
     @Admit(Admit.Need.BY_SERVICE) // push is checked at discovery, as http-backend does: git asks for credentials first
     public Response infoRefs(@QueryParam("service") String serviceName, @HeaderParam(GIT_PROTOCOL) String gitProtocol,
             RoutingContext rc) throws IOException {
-        RepoName name = AdmissionFilter.admitted(rc).name();
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        RepoName name = admitted.name();
         if (serviceName == null) {
             // A dumb-protocol client: answer what update-server-info would have written.
             return dumbText(name, cache::infoRefs);
         }
         GitService service = GitService.fromName(serviceName)
                 .orElseThrow(() -> new UnsupportedServiceException(serviceName));
-        Response toCdn = redirectToPublishedCopy(AdmissionFilter.admitted(rc), service);
+        Response toCdn = redirectToPublishedCopy(admitted, service);
         if (toCdn != null) {
             return toCdn;
         }

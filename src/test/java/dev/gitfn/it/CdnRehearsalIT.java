@@ -56,10 +56,9 @@ class CdnRehearsalIT {
                 NginxCdn cdn = new NginxCdn(work.resolve("nginx"), URI.create(rgw.uri() + "/" + published))) {
             String auth = "Bearer " + ADMIN;
             for (String repo : List.of("team/open", "team/closed")) {
-                assertEquals(201, Http.json("POST", URI.create(gitfn.url() + "api/repos"), auth,
-                        "{\"name\":\"" + repo + "\"}").statusCode());
-                assertEquals(200, Http.json("PUT", URI.create(gitfn.url() + "api/repos/" + repo + "/access"), auth,
-                        "{\"public\":" + repo.endsWith("open") + "}").statusCode());
+                assertEquals(201, Http.createRepo(gitfn.url(), auth, repo).statusCode());
+                assertEquals(200, Http.putAccess(gitfn.url(), auth, repo, "{\"public\":" + repo.endsWith("open") + "}")
+                        .statusCode());
             }
             Path src = git.newRepo(work.resolve("src"), 5);
             String admin = gitfn.url().replace("http://", "http://admin:" + ADMIN + "@");

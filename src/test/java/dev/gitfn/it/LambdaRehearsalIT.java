@@ -42,8 +42,7 @@ class LambdaRehearsalIT {
         try (ServerProcess gitfn = new ServerProcess(work.resolve("gitfn.log"), env);
                 LambdaFunctionUrl function = new LambdaFunctionUrl(URI.create(gitfn.url()))) {
             String auth = "Bearer " + ADMIN;
-            assertEquals(201, Http.json("POST", URI.create(function.url() + "api/repos"), auth,
-                    "{\"name\":\"team/app\"}").statusCode());
+            assertEquals(201, Http.createRepo(function.url(), auth, "team/app").statusCode());
             String url = function.url().replace("http://", "http://admin:" + ADMIN + "@") + "team/app.git";
             Path src = git.newRepo(work.resolve("src"), 5);
             git.ok(src, "push", url, "main");
@@ -88,10 +87,8 @@ class LambdaRehearsalIT {
                                 "GITFN_PUBLISH_BASE_URL", cdn.url())));
                 LambdaFunctionUrl function = new LambdaFunctionUrl(URI.create(gitfn.url()))) {
             String auth = "Bearer " + ADMIN;
-            assertEquals(201, Http.json("POST", URI.create(gitfn.url() + "api/repos"), auth,
-                    "{\"name\":\"team/big\"}").statusCode());
-            assertEquals(200, Http.json("PUT", URI.create(gitfn.url() + "api/repos/team/big/access"), auth,
-                    "{\"public\":true}").statusCode());
+            assertEquals(201, Http.createRepo(gitfn.url(), auth, "team/big").statusCode());
+            assertEquals(200, Http.putAccess(gitfn.url(), auth, "team/big", "{\"public\":true}").statusCode());
             Path src = git.newRepo(work.resolve("src"), 1);
             for (int i = 0; i < megabytes; i++) {
                 git.commitRandomFile(src, "blob-" + i + ".bin", 1024 * 1024);
@@ -113,8 +110,8 @@ class LambdaRehearsalIT {
             double cdnWall = (System.nanoTime() - start) / 1e9;
             // The repository chooses the redirect: the function answers the first request with a
             // redirect, and git fetches everything from the published copy.
-            assertEquals(200, Http.json("PUT", URI.create(gitfn.url() + "api/repos/team/big/access"), auth,
-                    "{\"public\":true,\"cdnRedirect\":true}").statusCode());
+            assertEquals(200, Http.putAccess(gitfn.url(), auth, "team/big", "{\"public\":true,\"cdnRedirect\":true}")
+                    .statusCode());
             int callsBefore = function.invocations().size();
             start = System.nanoTime();
             Git.Result redirected = git.run(work, Map.of(), "clone", "-q", function.url() + "team/big.git",
@@ -125,8 +122,7 @@ class LambdaRehearsalIT {
             assertEquals(302, redirectCalls.get(0).status());
             assertTrue(redirectCalls.get(0).responseBytes() < 1024, redirectCalls.toString());
             // A private repository is never redirected, whatever its record says.
-            assertEquals(200, Http.json("PUT", URI.create(gitfn.url() + "api/repos/team/big/access"), auth,
-                    "{\"public\":false}").statusCode());
+            assertEquals(200, Http.putAccess(gitfn.url(), auth, "team/big", "{\"public\":false}").statusCode());
             java.net.http.HttpResponse<String> privateAdvert = Http.send("GET",
                     URI.create(function.url() + "team/big.git/info/refs?service=git-upload-pack"),
                     Map.of("Authorization", Http.basic("admin", ADMIN)), null);

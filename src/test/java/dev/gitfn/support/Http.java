@@ -59,4 +59,14 @@ public final class Http {
         return send("POST", base.resolve("/api/repos"), Map.of("Content-Type", "application/json"),
                 ("{\"name\":\"" + name + "\"}").getBytes()).statusCode();
     }
+
+    /** {@code POST /api/repos} on the server at {@code base} (ending in '/'), as {@code authorization}. */
+    public static HttpResponse<String> createRepo(String base, String authorization, String name) {
+        return json("POST", URI.create(base + "api/repos"), authorization, "{\"name\":\"" + name + "\"}");
+    }
+
+    /** {@code PUT} of a repository's access record ({@code accessJson}) on the server at {@code base}. */
+    public static HttpResponse<String> putAccess(String base, String authorization, String name, String accessJson) {
+        return json("PUT", URI.create(base + "api/repos/" + name + "/access"), authorization, accessJson);
+    }
 }

@@ -11,18 +11,27 @@ import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
- * What a pack file and its index were when their push committed: sizes and
- * SHA-256s, recorded in the ref state beside the pack's name, so a copy that a
- * store (or a disk) damaged is never served.
+ * What a pack file, its index and (after maintenance) its reachability bitmap
+ * were when they were committed: sizes and SHA-256s, recorded in the ref state
+ * beside the pack's name, so a copy that a store (or a disk) damaged is never
+ * served. {@code bitmapBytes} is -1 and {@code bitmapSha256} null for a pack
+ * without a bitmap (every pack a push sends).
  */
-public record PackIntegrity(long packBytes, String packSha256, long idxBytes, String idxSha256) {
+public record PackIntegrity(long packBytes, String packSha256, long idxBytes, String idxSha256, long bitmapBytes,
+        String bitmapSha256) {
     private static final Pattern HEX = Pattern.compile("[0-9a-f]{64}");
 
     public PackIntegrity {
         if (packBytes < 0 || idxBytes < 0 || !HEX.matcher(packSha256).matches()
-                || !HEX.matcher(idxSha256).matches()) {
+                || !HEX.matcher(idxSha256).matches()
+                || (bitmapSha256 == null ? bitmapBytes != -1
+                        : bitmapBytes < 0 || !HEX.matcher(bitmapSha256).matches())) {
             throw new IllegalArgumentException("malformed pack integrity record");
         }
+    }
+
+    public PackIntegrity(long packBytes, String packSha256, long idxBytes, String idxSha256) {
+        this(packBytes, packSha256, idxBytes, idxSha256, -1, null);
     }
 
     /** Measures a pack and its index as they are on disk. */
@@ -30,13 +39,32 @@ public record PackIntegrity(long packBytes, String packSha256, long idxBytes, St
         return new PackIntegrity(Files.size(pack), sha256(pack), Files.size(idx), sha256(idx));
     }
 
-    /** The expected size and hash of the file with {@code ext} ({@code .pack} or {@code .idx}). */
+    /** Measures a pack, its index and its bitmap (null: none) as they are on disk. */
+    public static PackIntegrity of(Path pack, Path idx, Path bitmap) throws IOException {
+        return bitmap == null ? of(pack, idx)
+                : new PackIntegrity(Files.size(pack), sha256(pack), Files.size(idx), sha256(idx),
+                        Files.size(bitmap), sha256(bitmap));
+    }
+
+    public boolean hasBitmap() {
+        return bitmapSha256 != null;
+    }
+
+    /** The expected size of the file with {@code ext} ({@code .pack}, {@code .idx} or {@code .bitmap}). */
     long bytes(String ext) {
-        return ext.equals(".pack") ? packBytes : idxBytes;
+        return switch (ext) {
+            case ".pack" -> packBytes;
+            case ".idx" -> idxBytes;
+            default -> bitmapBytes;
+        };
     }
 
     String sha256(String ext) {
-        return ext.equals(".pack") ? packSha256 : idxSha256;
+        return switch (ext) {
+            case ".pack" -> packSha256;
+            case ".idx" -> idxSha256;
+            default -> bitmapSha256;
+        };
     }
 
     /** Why {@code file} is not the recorded {@code ext} file, or null when it is. */
@@ -61,16 +89,24 @@ public record PackIntegrity(long packBytes, String packSha256, long idxBytes, St
         }
     }
 
-    /** The ref-state form: {@code <pack bytes> <pack sha256> <idx bytes> <idx sha256>}. */
+    /**
+     * The ref-state form: {@code <pack bytes> <pack sha256> <idx bytes> <idx sha256>}, then
+     * {@code <bitmap bytes> <bitmap sha256>} when there is a bitmap.
+     */
     String serialize() {
-        return packBytes + " " + packSha256 + " " + idxBytes + " " + idxSha256;
+        String base = packBytes + " " + packSha256 + " " + idxBytes + " " + idxSha256;
+        return hasBitmap() ? base + " " + bitmapBytes + " " + bitmapSha256 : base;
     }
 
     static PackIntegrity parse(String text) {
         String[] f = text.split(" ");
-        if (f.length != 4) {
-            throw new IllegalArgumentException("malformed pack integrity record");
+        if (f.length == 4) {
+            return new PackIntegrity(Long.parseLong(f[0]), f[1], Long.parseLong(f[2]), f[3]);
         }
-        return new PackIntegrity(Long.parseLong(f[0]), f[1], Long.parseLong(f[2]), f[3]);
+        if (f.length == 6) {
+            return new PackIntegrity(Long.parseLong(f[0]), f[1], Long.parseLong(f[2]), f[3], Long.parseLong(f[4]),
+                    f[5]);
+        }
+        throw new IllegalArgumentException("malformed pack integrity record");
     }
 }

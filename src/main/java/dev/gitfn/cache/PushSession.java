@@ -117,6 +117,7 @@ public final class PushSession {
             attempted = next.serialize();
             try {
                 store.putIfMatch(stateKey, attempted, current.etag());
+                reuploadRevived(base, newPacks);
                 pending.forEach(cmd -> cmd.setResult(Result.OK));
                 cache.counters().pushCommits.increment();
                 cache.counters().pushCommitNanos.add(System.nanoTime() - started);
@@ -137,6 +138,21 @@ public final class PushSession {
             // The push is durable: the ref state is the truth, and the next push rewrites these files.
             LOG.errorf(e, "push to %s accepted, but writing info/refs failed", name);
             cache.invalidate(name);
+        }
+    }
+
+    /**
+     * A new pack whose name maintenance had retired (a failed push of the same objects,
+     * retried) is uploaded once more after the swap lists it: the garbage collector may
+     * have deleted the old copy just as this push uploaded its own.
+     */
+    private void reuploadRevived(RefState base, List<String> newPacks) throws IOException {
+        for (String pack : newPacks) {
+            if (base.retired().containsKey(pack)) {
+                store.upload(StoreLayout.packKey(repo.name(), pack, ".idx"), RepositoryCache.packFile(repo, pack, ".idx"));
+                store.upload(StoreLayout.packKey(repo.name(), pack, ".pack"),
+                        RepositoryCache.packFile(repo, pack, ".pack"));
+            }
         }
     }
 
@@ -198,7 +214,7 @@ public final class PushSession {
                 .orElse(state);
     }
 
-    private static void backOff(int attempt) throws IOException {
+    static void backOff(int attempt) throws IOException {
         long millis = Math.min(200, 5L * attempt) + ThreadLocalRandom.current().nextLong(10L * attempt + 1);
         try {
             Thread.sleep(millis);

@@ -22,13 +22,20 @@ import org.eclipse.jgit.lib.Repository;
  * gitfn-state 1
  * head refs/heads/main
  * pack pack-&lt;sha1&gt; &lt;pack bytes&gt; &lt;pack sha256&gt; &lt;idx bytes&gt; &lt;idx sha256&gt;
+ * cruft pack-&lt;sha1&gt; &lt;epoch seconds&gt;
+ * retired pack-&lt;sha1&gt; &lt;epoch seconds&gt;
  * ref &lt;sha1&gt; refs/heads/main
  * </pre>
  *
  * A pack line without sizes and hashes (written before they were recorded) is still read.
+ * Maintenance keeps two more facts here, changed by the same compare-and-swap: a
+ * {@code cruft} pack (listed) holds objects no ref reached when it was written, at
+ * that time; a {@code retired} pack (no longer listed, or never listed: left by a
+ * failed push) has been unlisted since that time, and its files are deleted from the
+ * store once the grace period has passed.
  */
 public record RefState(String head, SortedMap<String, ObjectId> refs, List<String> packs,
-        Map<String, PackIntegrity> integrity) {
+        Map<String, PackIntegrity> integrity, Map<String, Long> cruft, Map<String, Long> retired) {
     private static final String MAGIC = "gitfn-state 1";
     private static final Pattern PACK_NAME = Pattern.compile("pack-[0-9a-f]{40,64}");
 
@@ -36,6 +43,16 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
         refs = Collections.unmodifiableSortedMap(new TreeMap<>(refs));
         packs = List.copyOf(packs);
         integrity = Map.copyOf(integrity);
+        cruft = Map.copyOf(cruft);
+        retired = Map.copyOf(retired);
+        if (!packs.containsAll(cruft.keySet())) {
+            throw new IllegalStateException("a cruft pack that is not listed");
+        }
+    }
+
+    public RefState(String head, SortedMap<String, ObjectId> refs, List<String> packs,
+            Map<String, PackIntegrity> integrity) {
+        this(head, refs, packs, integrity, Map.of(), Map.of());
     }
 
     public RefState(String head, SortedMap<String, ObjectId> refs, List<String> packs) {
@@ -75,11 +92,23 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
         }
         Map<String, PackIntegrity> allIntegrity = new java.util.HashMap<>(integrity);
         allIntegrity.putAll(newIntegrity);
-        return new RefState(head, next, allPacks, allIntegrity);
+        // A push that sends exactly the objects of a retired pack (a failed push, retried)
+        // lists it again: it is no longer garbage.
+        Map<String, Long> stillRetired = new java.util.HashMap<>(retired);
+        stillRetired.keySet().removeAll(newPacks);
+        return new RefState(head, next, allPacks, allIntegrity, cruft, stillRetired);
     }
 
     public RefState withHead(String newHead) {
-        return new RefState(newHead, refs, packs, integrity);
+        return new RefState(newHead, refs, packs, integrity, cruft, retired);
+    }
+
+    /** This state's refs and HEAD with another pack list (maintenance's only change). */
+    public RefState withPacks(List<String> newPacks, Map<String, PackIntegrity> newIntegrity,
+            Map<String, Long> newCruft, Map<String, Long> newRetired) {
+        Map<String, PackIntegrity> kept = new java.util.HashMap<>(newIntegrity);
+        kept.keySet().retainAll(newPacks);
+        return new RefState(head, refs, newPacks, kept, newCruft, newRetired);
     }
 
     public byte[] serialize() {
@@ -92,6 +121,9 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
             }
             b.append('\n');
         }
+        new TreeMap<>(cruft).forEach((pack, at) -> b.append("cruft ").append(pack).append(' ').append(at).append('\n'));
+        new TreeMap<>(retired).forEach((pack, at) -> b.append("retired ").append(pack).append(' ').append(at)
+                .append('\n'));
         refs.forEach((name, id) -> b.append("ref ").append(id.name()).append(' ').append(name).append('\n'));
         return b.toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -106,9 +138,12 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
         TreeMap<String, ObjectId> refs = new TreeMap<>();
         List<String> packs = new ArrayList<>();
         Map<String, PackIntegrity> integrity = new java.util.HashMap<>();
+        Map<String, Long> cruft = new java.util.HashMap<>();
+        Map<String, Long> retired = new java.util.HashMap<>();
         for (int i = 2; i < lines.length; i++) {
             String line = lines[i];
             String[] pack = line.startsWith("pack ") ? line.substring(5).split(" ", 2) : null;
+            String[] dated = line.startsWith("cruft ") || line.startsWith("retired ") ? line.split(" ") : null;
             if (pack != null && PACK_NAME.matcher(pack[0]).matches()) {
                 packs.add(pack[0]);
                 if (pack.length == 2) {
@@ -118,6 +153,9 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
                         throw new IllegalStateException("malformed ref state line " + (i + 1));
                     }
                 }
+            } else if (dated != null && dated.length == 3 && PACK_NAME.matcher(dated[1]).matches()
+                    && dated[2].matches("[0-9]{1,18}")) {
+                (dated[0].equals("cruft") ? cruft : retired).put(dated[1], Long.parseLong(dated[2]));
             } else if (line.startsWith("ref ") && line.length() > 46 && line.charAt(44) == ' '
                     && Repository.isValidRefName(line.substring(45))) {
                 refs.put(line.substring(45), ObjectId.fromString(line.substring(4, 44)));
@@ -125,6 +163,6 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
                 throw new IllegalStateException("malformed ref state line " + (i + 1));
             }
         }
-        return new RefState(head, refs, packs, integrity);
+        return new RefState(head, refs, packs, integrity, cruft, retired);
     }
 }

@@ -37,6 +37,7 @@ import org.jboss.logging.Logger;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.storage.BlobStore;
 import dev.gitfn.storage.BlobStore.Conditional;
+import dev.gitfn.storage.BlobStore.Versioned;
 import dev.gitfn.storage.PreconditionFailedException;
 
 /**
@@ -367,7 +368,8 @@ public class RepositoryCache {
         return packs;
     }
 
-    static Path packFile(CachedRepo repo, String pack, String ext) {
+    /** The local file of {@code pack} with {@code ext} in the leased copy. */
+    public static Path packFile(CachedRepo repo, String pack, String ext) {
         return repo.entry.dir.resolve("objects/pack/" + pack + ext);
     }
 
@@ -409,13 +411,18 @@ public class RepositoryCache {
         }
     }
 
-    /** Makes the local copy equal {@code state}: packs first, then refs, then HEAD. */
+    /**
+     * Makes the local copy equal {@code state}: packs first (each pack's bitmap and index
+     * before the pack itself, so JGit finds them together), then refs, then HEAD; last,
+     * the packs maintenance replaced leave the copy.
+     */
     private void mirror(Entry entry, RefState state, String etag) throws IOException {
         boolean firstLoad = entry.repository == null;
         Repository repo = openLocal(entry);
         Path packDir = entry.dir.resolve("objects/pack");
         Files.createDirectories(packDir);
         int downloaded = 0;
+        boolean reopen = false;
         for (String pack : state.packs()) {
             java.util.Optional<PackIntegrity> expected = state.integrityOf(pack);
             Path local = packDir.resolve(pack + ".pack");
@@ -426,17 +433,33 @@ public class RepositoryCache {
                         entry.name);
                 Files.deleteIfExists(local);
             }
+            boolean bitmap = expected.isPresent() && expected.get().hasBitmap();
             if (!Files.isRegularFile(local)) {
-                // The index first: JGit discovers packs by their .pack file.
+                if (bitmap) {
+                    fetchPack(entry.name, pack, ".bitmap", packDir, expected);
+                }
                 fetchPack(entry.name, pack, ".idx", packDir, expected);
                 fetchPack(entry.name, pack, ".pack", packDir, expected);
                 downloaded++;
+            } else if (bitmap && !Files.isRegularFile(packDir.resolve(pack + ".bitmap"))) {
+                // A pack this copy holds gained a bitmap (maintenance rewrote the same objects).
+                fetchPack(entry.name, pack, ".bitmap", packDir, expected);
+                reopen = true;
             }
         }
         // JGit notices the new packs itself: a lookup that misses rescans the pack folder.
         moveRefs(repo, state);
+        RefState previous = entry.state;
         entry.state = state;
         entry.etag = etag;
+        if (previous != null && dropReplacedPacks(packDir, previous, state)) {
+            reopen = true;
+        }
+        if (reopen) {
+            // JGit keeps the packs it found open; requests reading a dropped one move to
+            // the pack that replaced it (JGit's own answer to a concurrent git gc).
+            repo.getObjectDatabase().close();
+        }
         if (firstLoad) {
             // A copy left by an earlier process may hold packs no push committed. No push of
             // this process can be receiving yet: each takes its lease (this sync) first.
@@ -445,6 +468,112 @@ public class RepositoryCache {
         entry.bytes = sizeOf(packDir);
         if (downloaded > 0) {
             LOG.debugf("synced %s: %d new pack(s)", entry.name, downloaded);
+        }
+    }
+
+    /**
+     * Deletes the local files of packs the previous state listed and {@code state} no
+     * longer does: only maintenance unlists a pack, and only once another listed pack
+     * holds its objects. (An unlisted pack that was never listed may be a push's in
+     * progress; {@link #discardUnlistedPacks} handles those when no push runs.)
+     */
+    private static boolean dropReplacedPacks(Path packDir, RefState previous, RefState state) throws IOException {
+        boolean dropped = false;
+        for (String pack : previous.packs()) {
+            if (!state.packs().contains(pack)) {
+                for (String ext : List.of(".pack", ".idx", ".bitmap")) {
+                    dropped |= Files.deleteIfExists(packDir.resolve(pack + ext));
+                }
+            }
+        }
+        return dropped;
+    }
+
+    /** A change of a repository's pack list: the next state, or null to change nothing. */
+    @FunctionalInterface
+    public interface PackChange {
+        RefState apply(RefState current) throws IOException;
+    }
+
+    /** Work done right after a swap landed, before the dumb-HTTP files are rewritten. */
+    @FunctionalInterface
+    public interface AfterSwap {
+        void run(RefState written) throws IOException;
+    }
+
+    /**
+     * Changes a repository's state by compare-and-swap, as a push does, re-reading and
+     * re-applying {@code change} whenever another instance's push or creation moved the
+     * state meanwhile: a racing push is never overwritten. Then runs {@code afterSwap} and
+     * rewrites the dumb-HTTP files. Returns the state written, or null when {@code change}
+     * declined.
+     */
+    public RefState changeState(RepoName name, PackChange change, AfterSwap afterSwap) throws IOException {
+        String key = StoreLayout.stateKey(name);
+        for (int attempt = 1;; attempt++) {
+            Versioned current = store.get(key).orElseThrow(() -> new RepoNotFoundException(name));
+            RefState next = change.apply(RefState.parse(current.data()));
+            if (next == null) {
+                return null;
+            }
+            try {
+                store.putIfMatch(key, next.serialize(), current.etag());
+            } catch (PreconditionFailedException lost) {
+                if (attempt == 32) {
+                    throw new dev.gitfn.storage.StorageUnavailableException(
+                            "the state of " + name + " kept changing; try again later", lost);
+                }
+                counters.casRetries.increment();
+                PushSession.backOff(attempt);
+                continue;
+            }
+            try {
+                afterSwap.run(next);
+                publishServerInfo(name);
+            } catch (IOException | RuntimeException e) {
+                LOG.errorf(e, "the state of %s changed, but writing info/refs failed", name);
+                invalidate(name);
+            }
+            return next;
+        }
+    }
+
+    /**
+     * Moves pack files this instance wrote ({@code pack} with {@code .bitmap}, {@code .idx},
+     * {@code .pack} in {@code folder}) into the local copy, so it need not download what it
+     * just uploaded. Only a pack the store's state {@code written} lists is taken in, and
+     * only into a copy that is in step with an earlier state (it will mirror {@code written}
+     * next, and find the pack there).
+     */
+    public void adoptPack(RepoName name, Path folder, String pack, RefState written) throws IOException {
+        Entry entry = entries.get(name);
+        if (entry == null || !written.packs().contains(pack)) {
+            return;
+        }
+        // A push receiving now would take a local pack it did not send for its own: skip then.
+        if (!entry.pushLock.tryLock()) {
+            return;
+        }
+        entry.syncLock.lock();
+        try {
+            if (entry.evicted || entry.state == null) {
+                return;
+            }
+            Path packDir = entry.dir.resolve("objects/pack");
+            if (Files.isRegularFile(packDir.resolve(pack + ".pack"))) {
+                return;
+            }
+            for (String ext : List.of(".bitmap", ".idx", ".pack")) {
+                Path file = folder.resolve(pack + ext);
+                if (Files.isRegularFile(file)) {
+                    Files.move(file, packDir.resolve(pack + ext), StandardCopyOption.ATOMIC_MOVE,
+                            StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            entry.bytes = sizeOf(packDir);
+        } finally {
+            entry.syncLock.unlock();
+            entry.pushLock.unlock();
         }
     }
 

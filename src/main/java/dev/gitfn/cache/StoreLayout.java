@@ -5,7 +5,7 @@ package dev.gitfn.cache;
  * repository (packs only), so the store folder or bucket can be served as is
  * to dumb-HTTP clients; the ref state is one extra file git ignores.
  */
-final class StoreLayout {
+public final class StoreLayout {
     /** The authoritative ref state, changed only by compare-and-swap. */
     static final String STATE_FILE = "gitfn-state";
 
@@ -20,6 +20,19 @@ final class StoreLayout {
      */
     static String nameIndexKey(RepoName name) {
         return ".gitfn/names/" + name.value().toLowerCase(java.util.Locale.ROOT) + ".name";
+    }
+
+    /**
+     * The maintenance lease: which instance compacts the repository now, and until when
+     * (changed by compare-and-swap, so at most one does at a time).
+     */
+    public static String leaseKey(RepoName name) {
+        return name.directory() + "/gitfn-maintenance";
+    }
+
+    /** Where every pack file of a repository lives. */
+    public static String packFolderKey(RepoName name) {
+        return name.directory() + "/objects/pack/";
     }
 
     static String stateKey(RepoName name) {
@@ -38,8 +51,11 @@ final class StoreLayout {
         return name.directory() + "/objects/info/packs";
     }
 
-    /** {@code pack} is a content name such as {@code pack-<sha1>}, {@code ext} is {@code .pack} or {@code .idx}. */
-    static String packKey(RepoName name, String pack, String ext) {
+    /**
+     * {@code pack} is a content name such as {@code pack-<sha1>}, {@code ext} is {@code .pack},
+     * {@code .idx} or {@code .bitmap}.
+     */
+    public static String packKey(RepoName name, String pack, String ext) {
         return name.directory() + "/objects/pack/" + pack + ext;
     }
 }

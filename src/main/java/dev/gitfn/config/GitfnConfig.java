@@ -45,6 +45,38 @@ public interface GitfnConfig {
 
     Http http();
 
+    Maintenance maintenance();
+
+    /**
+     * Pack maintenance: compaction (merging packs, writing the reachability bitmap) and
+     * garbage collection of packs no state lists, safe with many instances at once.
+     */
+    interface Maintenance {
+        /**
+         * Compact in the background after a push once a repository holds this many packs (or
+         * its largest pack has no bitmap); 0 turns compaction after pushes off.
+         */
+        @WithDefault("8")
+        int packThreshold();
+
+        /** Each pack kept beside the largest must be at least this many times the size of all smaller ones. */
+        @WithDefault("2")
+        int geometricFactor();
+
+        /**
+         * How long a pack stays in the store after no state lists it (replaced by compaction,
+         * or left by a failed push), and how long an object no ref reaches is kept: well above
+         * the longest request ({@code gitfn.limits.max-request-time}) and tunnel
+         * ({@code gitfn.tunnel.max-duration}), so no instance still reading one loses it.
+         */
+        @WithDefault("2h")
+        Duration grace();
+
+        /** Longest one compaction may hold a repository's lease; a crashed one blocks the next this long at most. */
+        @WithDefault("15m")
+        Duration lease();
+    }
+
     /** Checks against browsers turned against the server: cross-site pages and DNS rebinding. */
     interface Http {
         /**

@@ -11,6 +11,7 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -23,6 +24,7 @@ import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.auth.UserRecord;
 import dev.gitfn.cache.RepoName;
 import dev.gitfn.cache.RepositoryCache;
+import dev.gitfn.maintenance.Maintenance;
 import dev.gitfn.publish.Publisher;
 
 /**
@@ -42,23 +44,26 @@ public class RepoApiResource {
     public record RepoView(String name) {
     }
 
-    /** Body and answer of {@code /api/repos/<repo>/access}. */
+    /** Body and answer of {@code /api/repos/<repo>/-/access}. */
     public record AccessView(@JsonProperty("public") boolean isPublic, List<String> read, List<String> write,
             Boolean cdnRedirect) {
     }
 
-    /** Body and answer of {@code /api/repos/<repo>/protected}. */
+    /** Body and answer of {@code /api/repos/<repo>/-/protected}. */
     public record ProtectedView(List<String> refs) {
     }
 
     private final RepositoryCache cache;
     private final AuthDirectory directory;
     private final Publisher publisher;
+    private final Maintenance maintenance;
 
-    public RepoApiResource(RepositoryCache cache, AuthDirectory directory, Publisher publisher) {
+    public RepoApiResource(RepositoryCache cache, AuthDirectory directory, Publisher publisher,
+            Maintenance maintenance) {
         this.cache = cache;
         this.publisher = publisher;
         this.directory = directory;
+        this.maintenance = maintenance;
     }
 
     @GET
@@ -79,14 +84,14 @@ public class RepoApiResource {
     }
 
     @GET
-    @Path("{repo: .+}/access")
+    @Path("{repo: .+}/-/access")
     public AccessView getAccess(@PathParam("repo") String repo) throws IOException {
         RepoAccess rules = directory.access(RepoName.parse(repo));
         return new AccessView(rules.isPublic(), rules.read(), rules.write(), rules.cdnRedirect());
     }
 
     @PUT
-    @Path("{repo: .+}/access")
+    @Path("{repo: .+}/-/access")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response putAccess(@PathParam("repo") String repo, AccessView request) throws IOException {
         RepoName name = RepoName.parse(repo);
@@ -105,13 +110,13 @@ public class RepoApiResource {
     }
 
     @GET
-    @Path("{repo: .+}/protected")
+    @Path("{repo: .+}/-/protected")
     public ProtectedView getProtected(@PathParam("repo") String repo) throws IOException {
         return new ProtectedView(directory.access(RepoName.parse(repo)).protectedRefs());
     }
 
     @PUT
-    @Path("{repo: .+}/protected")
+    @Path("{repo: .+}/-/protected")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response putProtected(@PathParam("repo") String repo, ProtectedView request) throws IOException {
         RepoName name = RepoName.parse(repo);
@@ -123,6 +128,22 @@ public class RepoApiResource {
         RepoAccess updated = directory.updateAccess(name, current -> new RepoAccess(current.isPublic(),
                 current.read(), current.write(), request.refs(), current.cdnRedirect()));
         return Response.ok(new ProtectedView(updated.protectedRefs())).build();
+    }
+
+    /**
+     * {@code POST /api/repos/<repo>/-/maintenance[?mode=full]}: compacts the repository now
+     * and collects its garbage (what runs by itself after pushes); {@code full} rewrites
+     * every pack into one with its bitmap whatever the sizes.
+     */
+    @POST
+    @Path("{repo: .+}/-/maintenance")
+    public Response maintain(@PathParam("repo") String repo, @QueryParam("mode") String mode) throws IOException {
+        RepoName name = RepoName.parse(repo);
+        Maintenance.Mode chosen = MaintenanceApiResource.mode(mode);
+        if (chosen == null) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "mode must be auto or full");
+        }
+        return Response.ok(maintenance.run(name, chosen)).build();
     }
 
     private static boolean validEntries(List<String> entries) {

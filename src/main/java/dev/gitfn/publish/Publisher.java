@@ -141,6 +141,28 @@ public class Publisher implements ServerInfoListener {
         out.put(name.directory() + "/HEAD", cache.head(repo));
     }
 
+    /**
+     * Maintenance deleted these packs from the store after the grace period: the published
+     * copy drops them too (its {@code objects/info/packs} stopped naming them when they were
+     * replaced, so a dumb clone that started before then has had the same grace).
+     */
+    @Override
+    public void packsDeleted(RepoName name, java.util.Collection<String> packs) throws IOException {
+        if (!enabled()) {
+            return;
+        }
+        BlobStore out = area.store().get();
+        Set<String> known = publishedPacks.get(name);
+        for (String pack : packs) {
+            if (known != null) {
+                known.remove(pack);
+            }
+            for (String ext : List.of(".pack", ".idx")) {
+                out.delete(name.directory() + "/objects/pack/" + pack + ext);
+            }
+        }
+    }
+
     /** Removes a repository from the published area: the files naming packs first, then the packs. */
     public void withdraw(RepoName name) throws IOException {
         if (!enabled()) {

@@ -127,12 +127,12 @@ class UnauthenticatedLoadTest {
             HttpResponse<String> r = Http.json("POST", server.resolve("/api/users"), admin(), bad);
             assertEquals(400, r.statusCode(), bad.substring(0, Math.min(40, bad.length())) + " -> " + r.body());
         }
-        HttpResponse<String> typed = Http.json("PUT", server.resolve("/api/repos/" + repo + "/access"), admin(),
+        HttpResponse<String> typed = Http.json("PUT", server.resolve("/api/repos/" + repo + "/-/access"), admin(),
                 "{\"public\":1}");
         assertEquals(400, typed.statusCode(), typed.body());
-        assertEquals(404, Http.json("PUT", server.resolve("/api/repos/" + repo + "-missing/access"), admin(),
+        assertEquals(404, Http.json("PUT", server.resolve("/api/repos/" + repo + "-missing/-/access"), admin(),
                 "{\"public\":true}").statusCode());
-        assertEquals(200, Http.json("GET", server.resolve("/api/repos/" + repo + "/access"), admin(), null)
+        assertEquals(200, Http.json("GET", server.resolve("/api/repos/" + repo + "/-/access"), admin(), null)
                 .statusCode());
     }
 
@@ -209,7 +209,7 @@ class UnauthenticatedLoadTest {
                 null);
         Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(token.body());
         assertTrue(m.find(), token.body());
-        assertEquals(200, Http.json("PUT", server.resolve("/api/repos/" + repo + "/access"), admin(),
+        assertEquals(200, Http.json("PUT", server.resolve("/api/repos/" + repo + "/-/access"), admin(),
                 "{\"public\":false,\"read\":[\"" + victim + "\"]}").statusCode());
         URI refs = URI.create(base + repo + ".git/info/refs?service=git-upload-pack");
         List<Integer> statuses = new ArrayList<>();

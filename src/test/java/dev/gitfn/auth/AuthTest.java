@@ -75,7 +75,7 @@ public class AuthTest {
         assertEquals(403, Http.json("GET", repos, Http.basic("bob-" + suffix, bob), null).statusCode());
         assertEquals(403, Http.json("POST", api.resolve("/api/users"), Http.basic("bob-" + suffix, bob),
                 "{\"name\":\"mallory-" + suffix + "\",\"groups\":[\"admins\"]}").statusCode());
-        assertEquals(403, Http.json("PUT", api.resolve("/api/repos/x/access"), Http.basic("bob-" + suffix, bob),
+        assertEquals(403, Http.json("PUT", api.resolve("/api/repos/x/-/access"), Http.basic("bob-" + suffix, bob),
                 "{\"public\":true}").statusCode());
         assertEquals(200, Http.json("GET", repos, "Bearer " + ADMIN_TOKEN, null).statusCode());
 
@@ -162,9 +162,9 @@ public class AuthTest {
     void protectedBranchRefusesForcePushAndDeletion() {
         String alice = user("alice", List.of());
         String repo = repo("protected", "{\"public\":false,\"read\":[],\"write\":[\"alice-" + suffix + "\"]}");
-        assertEquals(200, Http.json("PUT", api.resolve("/api/repos/" + repo + "/protected"), admin(),
+        assertEquals(200, Http.json("PUT", api.resolve("/api/repos/" + repo + "/-/protected"), admin(),
                 "{\"refs\":[\"refs/heads/main\",\"refs/heads/release/*\"]}").statusCode());
-        assertEquals(400, Http.json("PUT", api.resolve("/api/repos/" + repo + "/protected"), admin(),
+        assertEquals(400, Http.json("PUT", api.resolve("/api/repos/" + repo + "/-/protected"), admin(),
                 "{\"refs\":[\"main..x\"]}").statusCode());
         String url = base + repo + ".git";
         Path src = git.newRepo(work.resolve("src"), 3);
@@ -281,7 +281,7 @@ public class AuthTest {
         String repo = TestDirs.repoName("auth/" + name + "-" + suffix);
         assertEquals(201, Http.json("POST", api.resolve("/api/repos"), admin(), "{\"name\":\"" + repo + "\"}")
                 .statusCode());
-        HttpResponse<String> set = Http.json("PUT", api.resolve("/api/repos/" + repo + "/access"), admin(),
+        HttpResponse<String> set = Http.json("PUT", api.resolve("/api/repos/" + repo + "/-/access"), admin(),
                 accessJson);
         assertEquals(200, set.statusCode(), set.body());
         return repo;

@@ -136,10 +136,12 @@ class AuthorizationMatrixTest {
     static final List<ApiRoute> API = List.of(
             new ApiRoute("GET", "/api/repos", 200),
             new ApiRoute("POST", "/api/repos", 201),
-            new ApiRoute("GET", "/api/repos/{repo}/access", 200),
-            new ApiRoute("PUT", "/api/repos/{repo}/access", 200),
-            new ApiRoute("GET", "/api/repos/{repo}/protected", 200),
-            new ApiRoute("PUT", "/api/repos/{repo}/protected", 200),
+            new ApiRoute("GET", "/api/repos/{repo}/-/access", 200),
+            new ApiRoute("PUT", "/api/repos/{repo}/-/access", 200),
+            new ApiRoute("GET", "/api/repos/{repo}/-/protected", 200),
+            new ApiRoute("PUT", "/api/repos/{repo}/-/protected", 200),
+            new ApiRoute("POST", "/api/repos/{repo}/-/maintenance", 200),
+            new ApiRoute("POST", "/api/maintenance", 200),
             new ApiRoute("POST", "/api/users", 201),
             new ApiRoute("GET", "/api/users/{name}", 200),
             new ApiRoute("PUT", "/api/users/{name}", 200),
@@ -231,9 +233,9 @@ class AuthorizationMatrixTest {
             if (kind == Kind.PUBLIC) {
                 access = "{\"public\":true,\"read\":[],\"write\":[\"writer-" + suffix + "\",\"group:dev\"]}";
             }
-            assertEquals(200, api("PUT", "/api/repos/" + name + "/access", admin(), access).statusCode());
+            assertEquals(200, api("PUT", "/api/repos/" + name + "/-/access", admin(), access).statusCode());
             if (kind == Kind.PROTECTED) {
-                assertEquals(200, api("PUT", "/api/repos/" + name + "/protected", admin(),
+                assertEquals(200, api("PUT", "/api/repos/" + name + "/-/protected", admin(),
                         "{\"refs\":[\"refs/heads/main\",\"refs/heads/release/*\"]}").statusCode());
             }
             String url = base.toString().replace("http://", "http://admin:" + ADMIN_TOKEN + "@") + name + ".git";
@@ -486,9 +488,9 @@ class AuthorizationMatrixTest {
         String path = route.template().replace("{repo}", repo).replace("{name}", user).replace("{id}", tokenId);
         String body = switch (route.method() + " " + route.template()) {
             case "POST /api/repos" -> "{\"name\":\"" + TestDirs.repoName("matrix/new-" + suffix + "-" + n) + "\"}";
-            case "PUT /api/repos/{repo}/access" -> "{\"public\":false,\"read\":[\"reader-" + suffix
+            case "PUT /api/repos/{repo}/-/access" -> "{\"public\":false,\"read\":[\"reader-" + suffix
                     + "\"],\"write\":[\"writer-" + suffix + "\",\"group:dev\"]}";
-            case "PUT /api/repos/{repo}/protected" -> "{\"refs\":[]}";
+            case "PUT /api/repos/{repo}/-/protected" -> "{\"refs\":[]}";
             case "POST /api/users" -> "{\"name\":\"new-" + suffix + "-" + n + "\"}";
             case "PUT /api/users/{name}" -> "{\"groups\":[\"qa\"]}";
             default -> null;

@@ -21,6 +21,8 @@ import com.sun.net.httpserver.HttpServer;
 final class GitHttpBackend implements AutoCloseable {
     private final HttpServer server;
     private final Path projectRoot;
+    /** CPU time (user + system) the CGI processes used, as their shell's {@code times} reports it. */
+    private final java.util.concurrent.atomic.AtomicLong cpuMillis = new java.util.concurrent.atomic.AtomicLong();
 
     GitHttpBackend(Path projectRoot) throws IOException {
         this.projectRoot = projectRoot.toAbsolutePath();
@@ -35,7 +37,8 @@ final class GitHttpBackend implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("git", "http-backend");
+        // The shell reports its children's CPU time on stderr once git http-backend exits.
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", "git http-backend; s=$?; times >&2; exit $s");
         var env = pb.environment();
         env.put("GIT_PROJECT_ROOT", projectRoot.toString());
         env.put("GIT_HTTP_EXPORT_ALL", "1");
@@ -74,9 +77,31 @@ final class GitHttpBackend implements AutoCloseable {
                 cgi.transferTo(out);
             }
         } finally {
-            p.getErrorStream().transferTo(OutputStream.nullOutputStream());
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            cpuMillis.addAndGet(childCpuMillis(err));
             exchange.close();
         }
+    }
+
+    /** Server CPU so far: every CGI process's user and system time. */
+    long cpuMillis() {
+        return cpuMillis.get();
+    }
+
+    /** The children's line of {@code times} ({@code 0m0.120000s 0m0.030000s}), summed, in ms. */
+    static long childCpuMillis(String stderr) {
+        String[] lines = stderr.strip().split("\n");
+        if (lines.length < 2) {
+            return 0;
+        }
+        long total = 0;
+        for (String field : lines[lines.length - 1].trim().split("\\s+")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)m([0-9.]+)s").matcher(field);
+            if (m.matches()) {
+                total += Long.parseLong(m.group(1)) * 60_000 + Math.round(Double.parseDouble(m.group(2)) * 1000);
+            }
+        }
+        return total;
     }
 
     /** Passes a request header to the CGI process as the variable CGI names it by. */

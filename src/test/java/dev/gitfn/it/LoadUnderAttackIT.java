@@ -49,7 +49,7 @@ class LoadUnderAttackIT {
             assertEquals(201, Http.json("POST", api.resolve("/api/users"), admin, "{\"name\":\"dev\"}").statusCode());
             String token = Http.json("POST", api.resolve("/api/users/dev/tokens"), admin, null).body()
                     .replaceAll(".*\"token\":\"([^\"]+)\".*", "$1");
-            assertEquals(200, Http.json("PUT", api.resolve("/api/repos/load/app/access"), admin,
+            assertEquals(200, Http.json("PUT", api.resolve("/api/repos/load/app/-/access"), admin,
                     "{\"public\":false,\"read\":[],\"write\":[\"dev\"]}").statusCode());
             String http = server.url().replace("http://", "http://dev:" + token + "@") + "load/app.git";
             String ws = http.replace("http://", "ws://");

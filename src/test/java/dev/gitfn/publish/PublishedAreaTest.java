@@ -106,7 +106,7 @@ class PublishedAreaTest {
         String closed = repo("redirect-closed-" + suffix, false);
         String admin = "Bearer " + ADMIN_TOKEN;
         for (String repo : List.of(open, closed)) {
-            var chose = Http.json("PUT", URI.create(base + "api/repos/" + repo + "/access"), admin,
+            var chose = Http.json("PUT", URI.create(base + "api/repos/" + repo + "/-/access"), admin,
                     "{\"public\":" + repo.equals(open) + ",\"cdnRedirect\":true}");
             assertEquals(200, chose.statusCode(), chose.body());
             assertTrue(chose.body().contains("\"cdnRedirect\":true"), chose.body());
@@ -127,9 +127,9 @@ class PublishedAreaTest {
         assertEquals(200, adminPrivate.statusCode());
         assertTrue(adminPrivate.headers().firstValue("Location").isEmpty());
         // A later access change without the field keeps the choice; false turns it off.
-        var keep = Http.json("PUT", URI.create(base + "api/repos/" + open + "/access"), admin, "{\"public\":true}");
+        var keep = Http.json("PUT", URI.create(base + "api/repos/" + open + "/-/access"), admin, "{\"public\":true}");
         assertTrue(keep.body().contains("\"cdnRedirect\":true"), keep.body());
-        Http.json("PUT", URI.create(base + "api/repos/" + open + "/access"), admin,
+        Http.json("PUT", URI.create(base + "api/repos/" + open + "/-/access"), admin,
                 "{\"public\":true,\"cdnRedirect\":false}");
         assertEquals(200, Http.send("GET", URI.create(base + open + ".git/info/refs?service=git-upload-pack"),
                 Map.of(), null).statusCode());
@@ -163,7 +163,7 @@ class PublishedAreaTest {
     }
 
     private void setPublic(String repo, boolean isPublic) {
-        var set = Http.json("PUT", URI.create(base + "api/repos/" + repo + "/access"), "Bearer " + ADMIN_TOKEN,
+        var set = Http.json("PUT", URI.create(base + "api/repos/" + repo + "/-/access"), "Bearer " + ADMIN_TOKEN,
                 "{\"public\":" + isPublic + ",\"read\":[],\"write\":[]}");
         assertEquals(200, set.statusCode(), set.body());
     }

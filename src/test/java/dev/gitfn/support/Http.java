@@ -67,6 +67,6 @@ public final class Http {
 
     /** {@code PUT} of a repository's access record ({@code accessJson}) on the server at {@code base}. */
     public static HttpResponse<String> putAccess(String base, String authorization, String name, String accessJson) {
-        return json("PUT", URI.create(base + "api/repos/" + name + "/access"), authorization, accessJson);
+        return json("PUT", URI.create(base + "api/repos/" + name + "/-/access"), authorization, accessJson);
     }
 }

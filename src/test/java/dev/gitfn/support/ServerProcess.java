@@ -24,7 +24,9 @@ public final class ServerProcess implements AutoCloseable {
         this.port = freePort();
         this.managementPort = freePort();
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // gitfn.server.java: another JDK for the server (the cold-start benchmark compares two).
+        command.add(Path.of(System.getProperty("gitfn.server.java", System.getProperty("java.home")), "bin", "java")
+                .toString());
         command.addAll(List.of(jvmArgs));
         command.addAll(List.of("-jar", jar));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

@@ -14,6 +14,7 @@ import { parse as parseHcl } from "@cdktf/hcl2json";
 import * as core from "kubernetes-models/v1";
 import * as apps from "kubernetes-models/apps/v1";
 import * as autoscaling from "kubernetes-models/autoscaling/v2";
+import * as batch from "kubernetes-models/batch/v1";
 import * as policy from "kubernetes-models/policy/v1";
 import * as serving from "@kubernetes-models/knative/serving.knative.dev/v1";
 
@@ -22,7 +23,7 @@ const failures = [];
 const fail = (where, what) => failures.push(`${where}: ${what}`);
 const models = {
   "v1/ServiceAccount": core.ServiceAccount, "v1/Secret": core.Secret, "v1/Service": core.Service,
-  "apps/v1/Deployment": apps.Deployment,
+  "apps/v1/Deployment": apps.Deployment, "batch/v1/CronJob": batch.CronJob,
   "autoscaling/v2/HorizontalPodAutoscaler": autoscaling.HorizontalPodAutoscaler,
   "policy/v1/PodDisruptionBudget": policy.PodDisruptionBudget,
   "serving.knative.dev/v1/Service": serving.Service,
@@ -126,6 +127,21 @@ for (const kind of ["Deployment", "Service", "HorizontalPodAutoscaler", "PodDisr
 }
 for (const d of kube.filter((d) => d.obj.kind === "Deployment")) {
   checkContainer(d.where, d.obj.spec.template.spec, d.obj.spec.template.spec.containers[0], {});
+}
+// The maintenance job: POST /api/maintenance on the Service, as an admin, with the API's content type.
+const cron = kube.find((d) => d.obj.kind === "CronJob");
+if (!cron) fail("deploy/kubernetes", "no CronJob for pack maintenance");
+else {
+  const c = cron.obj.spec.jobTemplate.spec.template.spec.containers[0];
+  const args = (c.args ?? []).join(" ");
+  const service = kube.find((d) => d.obj.kind === "Service")?.obj.metadata.name;
+  if (!args.includes(`http://${service}/api/maintenance`)) fail(cron.where, `must call http://${service}/api/maintenance`);
+  if (!/-X POST/.test(args)) fail(cron.where, "maintenance is a POST");
+  if (!args.includes("Content-Type: application/json")) fail(cron.where, "state-changing API calls need Content-Type: application/json");
+  if (envOf(c).GITFN_AUTH_ADMIN_TOKEN !== "<secret>" || !args.includes("$(GITFN_AUTH_ADMIN_TOKEN)")) {
+    fail(cron.where, "the admin token must come from the Secret");
+  }
+  if (cron.obj.spec.concurrencyPolicy !== "Forbid") fail(cron.where, "one run at a time (concurrencyPolicy Forbid)");
 }
 
 // Terraform

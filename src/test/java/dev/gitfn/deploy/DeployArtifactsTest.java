@@ -77,6 +77,10 @@ class DeployArtifactsTest {
                 "GITFN_STORAGE           = \"s3\"\n      GITFN_NO_SUCH_SETTING = \"1\""), "GITFN_NO_SUCH_SETTING");
         broken("terraform/storage.tf", s -> s.replaceFirst("restrict_public_buckets = true",
                 "restrict_public_buckets = false"), "public access must be blocked");
+        broken("deploy/kubernetes/maintenance-cronjob.yaml", s -> s.replace("\"Content-Type: application/json\"",
+                "\"Accept: */*\""), "Content-Type: application/json");
+        broken("deploy/kubernetes/maintenance-cronjob.yaml", s -> s.replace("http://gitfn/api/maintenance",
+                "http://gitfn/api/publish"), "/api/maintenance");
     }
 
     @Test

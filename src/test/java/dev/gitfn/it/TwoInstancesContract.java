@@ -156,4 +156,62 @@ abstract class TwoInstancesContract {
         String refs = git.lsRemote(work, b.url() + repo);
         assertTrue(refs.contains(git.revParse(clones.get(winners.get(0)), "HEAD") + "\trefs/heads/race"), refs);
     }
+
+    /**
+     * Compactions (on demand through both instances, and the ones pushes start by
+     * themselves) while pushes land through both and clones run: every acknowledged push
+     * is there at the end, and every clone, during and after, is whole.
+     */
+    @Test
+    void compactionUnderConcurrentPushesAndClonesLosesNothing() throws Exception {
+        String repo = newRepo("shared/compacted");
+        git.ok(git.newRepo(work.resolve("compacted-seed"), 3), "push", a.url() + repo, "main");
+        List<Path> clones = clonesWithACommit(repo, "compact", 12);
+        java.util.concurrent.atomic.AtomicBoolean pushing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<String> compactions = java.util.Collections.synchronizedList(new ArrayList<>());
+        ExecutorService side = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> compacting = side.submit(() -> {
+                for (int i = 0; pushing.get(); i++) {
+                    ServerProcess via = i % 2 == 0 ? a : b;
+                    var answer = Http.json("POST", URI.create(via.url() + "api/repos/shared/compacted/-/maintenance"
+                            + (i % 3 == 0 ? "?mode=full" : "")), null, "");
+                    assertEquals(200, answer.statusCode(), answer.body());
+                    compactions.add(answer.body());
+                }
+            });
+            Future<?> cloning = side.submit(() -> {
+                for (int i = 0; pushing.get(); i++) {
+                    Path mirror = work.resolve("compacted-during-" + i);
+                    git.ok(work, "clone", "--mirror", "-q", b.url() + repo, mirror.toString());
+                    git.ok(mirror, "fsck", "--strict");
+                }
+            });
+            List<Result> results = pushAtOnce(clones, repo, i -> "HEAD:refs/heads/c" + i);
+            pushing.set(false);
+            compacting.get();
+            cloning.get();
+            results.forEach(Result::ok);
+        } finally {
+            side.shutdownNow();
+        }
+        assertTrue(compactions.stream().anyMatch(c -> c.contains("\"done\":\"full\"")), compactions.toString());
+        String last = "";
+        for (int attempt = 0; attempt < 100 && !last.contains("\"done\":\"full\""); attempt++) {
+            Thread.sleep(attempt == 0 ? 0 : 100); // a background compaction may hold the lease a moment
+            last = Http.json("POST", URI.create(a.url() + "api/repos/shared/compacted/-/maintenance?mode=full"), null,
+                    "").body();
+        }
+        assertTrue(last.contains("\"packsAfter\":1"), last);
+        for (ServerProcess server : List.of(a, b)) {
+            String refs = git.lsRemote(work, server.url() + repo);
+            for (int i = 0; i < clones.size(); i++) {
+                String line = git.revParse(clones.get(i), "HEAD") + "\trefs/heads/c" + i;
+                assertTrue(refs.contains(line), server.url() + " lacks " + line + ":\n" + refs);
+            }
+            Path mirror = work.resolve("compacted-after-" + server.managementUrl().hashCode());
+            git.ok(work, "clone", "--mirror", "-q", server.url() + repo, mirror.toString());
+            git.ok(mirror, "fsck", "--strict");
+        }
+    }
 }

@@ -77,26 +77,38 @@ public final class PushSession {
         newPacks.removeAll(repo.state().packs());
         newPacks.sort(null);
         Map<String, PackIntegrity> integrity = new LinkedHashMap<>();
+        List<BlobStore.IoAction> uploads = new ArrayList<>();
         for (String pack : newPacks) {
             integrity.put(pack, PackIntegrity.of(RepositoryCache.packFile(repo, pack, ".pack"),
                     RepositoryCache.packFile(repo, pack, ".idx")));
-            store.upload(StoreLayout.packKey(name, pack, ".idx"), RepositoryCache.packFile(repo, pack, ".idx"));
-            store.upload(StoreLayout.packKey(name, pack, ".pack"), RepositoryCache.packFile(repo, pack, ".pack"));
+            for (String ext : List.of(".idx", ".pack")) {
+                uploads.add(() -> store.upload(StoreLayout.packKey(name, pack, ext),
+                        RepositoryCache.packFile(repo, pack, ext)));
+            }
         }
+        // Side by side: nothing names them until the swap below.
+        BlobStore.inParallel(uploads);
 
         String stateKey = StoreLayout.stateKey(name);
         byte[] attempted = null;
+        // The first attempt swaps against the state this request was opened with (read a
+        // moment ago): no read of its own unless another push got there first.
+        RefState base = repo.state();
+        String etag = repo.etag();
         for (int attempt = 1;; attempt++) {
-            Versioned current = store.get(stateKey).orElseThrow(() -> new RepoNotFoundException(name));
-            if (attempted != null && Arrays.equals(attempted, current.data())) {
-                // The last swap did land and only its answer was lost (a timeout, or RGW's
-                // 500 on a busy key): the push is done.
-                ReceiveCommand.filter(commands, Result.NOT_ATTEMPTED).forEach(cmd -> cmd.setResult(Result.OK));
-                cache.counters().pushCommits.increment();
-                cache.counters().pushCommitNanos.add(System.nanoTime() - started);
-                break;
+            if (attempt > 1 || etag == null) {
+                Versioned current = store.get(stateKey).orElseThrow(() -> new RepoNotFoundException(name));
+                if (attempted != null && Arrays.equals(attempted, current.data())) {
+                    // The last swap did land and only its answer was lost (a timeout, or RGW's
+                    // 500 on a busy key): the push is done.
+                    ReceiveCommand.filter(commands, Result.NOT_ATTEMPTED).forEach(cmd -> cmd.setResult(Result.OK));
+                    cache.counters().pushCommits.increment();
+                    cache.counters().pushCommitNanos.add(System.nanoTime() - started);
+                    break;
+                }
+                base = RefState.parse(current.data());
+                etag = current.etag();
             }
-            RefState base = RefState.parse(current.data());
             for (ReceiveCommand cmd : ReceiveCommand.filter(commands, Result.NOT_ATTEMPTED)) {
                 ObjectId now = base.refs().get(cmd.getRefName());
                 ObjectId expected = cmd.getOldId().equals(ObjectId.zeroId()) ? null : cmd.getOldId();
@@ -116,7 +128,7 @@ public final class PushSession {
             RefState next = withHeadOnABranch(base.apply(updatesOf(pending), newPacks, integrity), pending);
             attempted = next.serialize();
             try {
-                store.putIfMatch(stateKey, attempted, current.etag());
+                store.putIfMatch(stateKey, attempted, etag);
                 reuploadRevived(base, newPacks);
                 pending.forEach(cmd -> cmd.setResult(Result.OK));
                 cache.counters().pushCommits.increment();

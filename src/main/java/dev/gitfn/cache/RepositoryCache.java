@@ -116,6 +116,11 @@ public class RepositoryCache {
             return state;
         }
 
+        /** The store's version tag of {@link #state()}. */
+        String etag() {
+            return etag;
+        }
+
         @Override
         public void close() {
             if (closed.compareAndSet(false, true)) {
@@ -292,21 +297,24 @@ public class RepositoryCache {
 
     /**
      * Writes what {@code git update-server-info} writes ({@code objects/info/packs},
-     * then {@code info/refs}, and {@code HEAD}) from the newest state, so dumb-HTTP
-     * clients reading the store see a consistent repository. Repeats if a
-     * concurrent push moved the state meanwhile, so the last writer always
-     * leaves the files describing the newest state.
+     * {@code info/refs}, {@code HEAD}) from the newest state, and tells the listeners (the
+     * published area). Repeats if a concurrent push moved the state meanwhile, so the
+     * last writer always leaves the files describing the newest state.
      */
     void publishServerInfo(RepoName name) throws IOException {
         for (int attempt = 0; attempt < 5; attempt++) {
             try (CachedRepo repo = open(name)) {
-                // Packs before refs: a dumb reader must never see a ref without its pack.
-                store.put(StoreLayout.infoPacksKey(name), ServerInfo.infoPacks(repo.state()));
-                store.put(StoreLayout.infoRefsKey(name), ServerInfo.infoRefs(repo.repository(), repo.state()));
-                store.put(StoreLayout.headKey(name), ServerInfo.head(repo.state()));
+                // Side by side: the store is never served as it is (the published area, which
+                // is, keeps git's order itself), so these need no order among them.
+                byte[] infoRefs = ServerInfo.infoRefs(repo.repository(), repo.state());
+                List<BlobStore.IoAction> writes = new ArrayList<>(List.of(
+                        () -> store.put(StoreLayout.infoPacksKey(name), ServerInfo.infoPacks(repo.state())),
+                        () -> store.put(StoreLayout.infoRefsKey(name), infoRefs),
+                        () -> store.put(StoreLayout.headKey(name), ServerInfo.head(repo.state()))));
                 for (ServerInfoListener listener : listeners) {
-                    listener.serverInfoWritten(repo); // the published area, derived like these files
+                    writes.add(() -> listener.serverInfoWritten(repo)); // the published area, derived likewise
                 }
+                BlobStore.inParallel(writes);
                 if (store.getIfChanged(StoreLayout.stateKey(name), repo.etag).kind() == Conditional.Kind.UNCHANGED) {
                     return;
                 }

@@ -22,8 +22,10 @@ import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.protocol.GitService;
+import dev.gitfn.protocol.PackUris;
 import dev.gitfn.protocol.SmartProtocol;
 import dev.gitfn.publish.PublishedArea;
+import dev.gitfn.publish.Publisher;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -45,10 +47,12 @@ public class GitSmartHttpResource {
     private final long maxInflatedRequest;
     /** Base URL of the published area as reached from outside, when configured and there is one. */
     private final Optional<String> publishedBase;
+    private final Publisher publisher;
 
     public GitSmartHttpResource(RepositoryCache cache, SmartProtocol protocol, AccessControl access,
-            GitfnConfig config, PublishedArea published) {
+            GitfnConfig config, PublishedArea published, Publisher publisher) {
         this.cache = cache;
+        this.publisher = publisher;
         this.protocol = protocol;
         this.access = access;
         this.maxInflatedRequest = config.limits().maxInflatedRequest().asLongValue();
@@ -76,7 +80,8 @@ public class GitSmartHttpResource {
         CachedRepo repo = service == GitService.RECEIVE_PACK ? cache.openForPush(name) : cache.open(name);
         StreamingOutput body = out -> {
             try (repo) {
-                protocol.advertise(repo, service, gitProtocol, out);
+                protocol.advertise(repo, service, gitProtocol, out,
+                        service == GitService.UPLOAD_PACK ? publisher.packUris(name) : PackUris.NONE);
             }
         };
         return noCache(Response.ok(body, service.advertisementType()));
@@ -174,7 +179,7 @@ public class GitSmartHttpResource {
         CachedRepo repo = cache.open(name);
         StreamingOutput body = out -> {
             try (repo) {
-                protocol.uploadPack(repo, gitProtocol, in, out);
+                protocol.uploadPack(repo, gitProtocol, in, out, publisher.packUris(name));
             }
         };
         return noCache(Response.ok(body, GitService.UPLOAD_PACK.resultType()));

@@ -63,9 +63,12 @@ public class Maintenance implements ServerInfoListener {
     /** What to do: {@code AUTO} merges geometrically (fully when that reaches the largest pack). */
     public enum Mode { AUTO, FULL }
 
-    /** What one run did. */
+    /**
+     * What one run did: {@code waiting} counts the retired packs still inside their grace
+     * period, {@code deleted} names those deleted now.
+     */
     public record Report(String repo, String done, int packsBefore, int packsAfter, long objects,
-            boolean bitmap, List<String> retired, List<String> deleted) {
+            boolean bitmap, int waiting, List<String> deleted) {
     }
 
     private final BlobStore store;
@@ -138,8 +141,8 @@ public class Maintenance implements ServerInfoListener {
     public Report run(RepoName name, Mode mode) throws IOException {
         Optional<Lease> taken = Lease.acquire(store, StoreLayout.leaseKey(name), holder, leaseLength, clock);
         if (taken.isEmpty()) {
-            return new Report(name.value(), "busy: another instance is maintaining it", 0, 0, 0, false,
-                    List.of(), List.of());
+            return new Report(name.value(), "busy: another instance is maintaining it", 0, 0, 0, false, 0,
+                    List.of());
         }
         Path work = Files.createDirectories(workRoot).resolve(".maintenance-" + UUID.randomUUID());
         try (Lease lease = taken.get(); CachedRepo repo = cache.open(name)) {
@@ -166,14 +169,13 @@ public class Maintenance implements ServerInfoListener {
                 }
             }
             List<String> deleted = collect(name);
-            long objects = compaction == null ? 0 : compaction.outputs.stream().mapToLong(PackRewriter.Written::objects).sum();
-            RefState last = after;
+            long objects = compaction == null ? 0
+                    : compaction.outputs.stream().mapToLong(PackRewriter.Written::objects).sum();
+            RefState last = currentState(name);
             boolean bitmap = last.packs().stream().anyMatch(p -> last.integrityOf(p).map(PackIntegrity::hasBitmap)
                     .orElse(false));
-            List<String> retired = new ArrayList<>(last.retired().keySet());
-            retired.sort(null);
             return new Report(name.value(), compaction == null ? "nothing to compact" : compaction.kind,
-                    before.packs().size(), after.packs().size(), objects, bitmap, retired, deleted);
+                    before.packs().size(), last.packs().size(), objects, bitmap, last.retired().size(), deleted);
         } finally {
             deleteTree(work);
         }
@@ -187,8 +189,7 @@ public class Maintenance implements ServerInfoListener {
                 reports.add(run(name, mode));
             } catch (IOException | RuntimeException e) {
                 LOG.warnf(e, "maintenance of %s failed", name);
-                reports.add(new Report(name.value(), "failed: " + e.getMessage(), 0, 0, 0, false, List.of(),
-                        List.of()));
+                reports.add(new Report(name.value(), "failed: " + e.getMessage(), 0, 0, 0, false, 0, List.of()));
             }
         }
         return reports;

@@ -21,9 +21,10 @@ import org.jboss.logging.Logger;
 
 import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.cache.RepoName;
-import dev.gitfn.config.GitfnConfig;
+import dev.gitfn.cache.PackIntegrity;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
+import dev.gitfn.config.GitfnConfig;
 
 /**
  * git's smart protocol over a request/response transport ("stateless RPC"):
@@ -47,12 +48,13 @@ public class SmartProtocol {
      * and the refs, for v2 (asked for in {@code gitProtocol}, the value of the
      * {@code Git-Protocol} header) the capability list.
      */
-    public void advertise(CachedRepo repo, GitService service, String gitProtocol, OutputStream out)
-            throws IOException {
+    public void advertise(CachedRepo repo, GitService service, String gitProtocol, OutputStream out,
+            PackUris offload) throws IOException {
         PacketLineOut pckOut = new PacketLineOut(out);
         if (service == GitService.UPLOAD_PACK) {
             PacketLineOutRefAdvertiser adv = new PacketLineOutRefAdvertiser(pckOut);
             UploadPack up = newUploadPack(repo, gitProtocol);
+            OffloadedPacks.offer(up, repo, offload); // v2 lists packfile-uris
             try {
                 up.sendAdvertisedRefs(adv, service.serviceName());
             } finally {
@@ -69,13 +71,18 @@ public class SmartProtocol {
         out.flush();
     }
 
-    /** Serves one fetch request: negotiation and, when the client is ready, the pack. */
-    public void uploadPack(CachedRepo repo, String gitProtocol, InputStream in, OutputStream out)
+    /**
+     * Serves one fetch request: negotiation and, when the client is ready, the pack. A
+     * protocol v2 client that accepts {@code packfile-uris} is sent the URI of the
+     * repository's bitmapped pack instead of its bytes where {@code offload} has one.
+     */
+    public void uploadPack(CachedRepo repo, String gitProtocol, InputStream in, OutputStream out, PackUris offload)
             throws IOException {
         TrackingOutputStream tracked = new TrackingOutputStream(out);
         RequestHead request = new RequestHead(fetchRequest(in, oneShotRate()));
         reportingErrors("upload-pack", repo.name(), tracked, () -> {
             try (UploadPack up = newUploadPack(repo, gitProtocol)) {
+                OffloadedPacks.offer(up, repo, offload);
                 up.uploadWithExceptionPropagation(request, tracked, null);
             } catch (EOFException e) {
                 // In stateless v0 a client asking for deepen-since/deepen-not sends no "done":
@@ -219,9 +226,122 @@ public class SmartProtocol {
         }
     }
 
+    /**
+     * JGit offers a whole stored pack to a fetch that wants all of it (a clone: the pack with
+     * the reachability bitmap, which maintenance keeps as the repository's one large pack);
+     * this names where that pack can be downloaded. JGit hands over the pack without its
+     * name, so it is recognised among the listed packs with a bitmap by its object count;
+     * when that is not unique, nothing is offloaded.
+     */
+    private static final class OffloadedPacks implements org.eclipse.jgit.internal.storage.pack.CachedPackUriProvider {
+        private final CachedRepo repo;
+        private final PackUris uris;
+
+        OffloadedPacks(CachedRepo repo, PackUris uris) {
+            this.repo = repo;
+            this.uris = uris;
+        }
+
+        /**
+         * Offers packfile URIs on {@code up} when {@code uris} may name any. JGit sends them
+         * only inside {@code sideband-all}, which git 2.39 uses when the server lists it, so
+         * that is turned on too, for these requests only.
+         */
+        static void offer(UploadPack up, CachedRepo repo, PackUris uris) {
+            if (uris == PackUris.NONE) {
+                return;
+            }
+            org.eclipse.jgit.lib.Config config = new org.eclipse.jgit.lib.Config(repo.repository().getConfig());
+            config.setBoolean("uploadpack", null, "allowSidebandAll", true);
+            config.setBoolean("uploadpack", null, "advertiseSidebandAll", true);
+            up.setTransferConfig(new org.eclipse.jgit.transport.TransferConfig(config));
+            up.setCachedPackUriProvider(new OffloadedPacks(repo, uris));
+        }
+
+        @Override
+        public PackInfo getInfo(org.eclipse.jgit.internal.storage.pack.CachedPack cached,
+                java.util.Collection<String> protocols) throws IOException {
+            if (!(repo.repository().getObjectDatabase()
+                    instanceof org.eclipse.jgit.internal.storage.file.ObjectDirectory objects)) {
+                return null;
+            }
+            long count = cached.getObjectCount();
+            org.eclipse.jgit.internal.storage.file.Pack match = null;
+            for (org.eclipse.jgit.internal.storage.file.Pack pack : objects.getPacks()) {
+                String name = "pack-" + pack.getPackName();
+                boolean bitmapped = repo.state().integrityOf(name).map(PackIntegrity::hasBitmap).orElse(false);
+                if (bitmapped && pack.getIndex().getObjectCount() == count) {
+                    if (match != null) {
+                        return null; // two candidates: do not guess
+                    }
+                    match = pack;
+                }
+            }
+            if (match == null) {
+                return null;
+            }
+            java.util.Optional<java.net.URI> uri = uris.of("pack-" + match.getPackName());
+            if (uri.isEmpty() || !protocols.contains(uri.get().getScheme())) {
+                return null;
+            }
+            java.io.File file = match.getPackFile();
+            return new PackInfo(trailer(file), uri.get().toString(), file.length());
+        }
+
+        /** The pack's own checksum (its last 20 bytes), which git verifies after the download. */
+        private static String trailer(java.io.File pack) throws IOException {
+            try (java.io.RandomAccessFile in = new java.io.RandomAccessFile(pack, "r")) {
+                byte[] sum = new byte[org.eclipse.jgit.lib.Constants.OBJECT_ID_LENGTH];
+                in.seek(in.length() - sum.length);
+                in.readFully(sum);
+                return org.eclipse.jgit.lib.ObjectId.fromRaw(sum).name();
+            }
+        }
+    }
+
+    /**
+     * A shallow fetch ({@code --depth}) gets no delta search: the objects it sends are mostly
+     * stored as deltas against versions it does not send, so each is rebuilt whole, and JGit's
+     * search for new deltas among them took a {@code --depth 1} clone of the benchmark's
+     * repository from 1.29 s to 0.80 s (git's own: 0.89 s) while saving 0.06 % of its
+     * 15 MB. Stored deltas whose base is in the pack are still reused.
+     */
+    private static final class ShallowPacksWithoutDeltaSearch implements org.eclipse.jgit.transport.PreUploadHook {
+        private final Repository repository;
+
+        ShallowPacksWithoutDeltaSearch(Repository repository) {
+            this.repository = repository;
+        }
+
+        @Override
+        public void onSendPack(UploadPack up, java.util.Collection<? extends org.eclipse.jgit.lib.ObjectId> wants,
+                java.util.Collection<? extends org.eclipse.jgit.lib.ObjectId> haves) {
+            if (up.getDepth() > 0) {
+                org.eclipse.jgit.storage.pack.PackConfig config = new org.eclipse.jgit.storage.pack.PackConfig(
+                        repository);
+                config.setDeltaCompress(false);
+                up.setPackConfig(config);
+            }
+        }
+
+        @Override
+        public void onBeginNegotiateRound(UploadPack up,
+                java.util.Collection<? extends org.eclipse.jgit.lib.ObjectId> wants, int cntOffered) {
+            // nothing to change
+        }
+
+        @Override
+        public void onEndNegotiateRound(UploadPack up,
+                java.util.Collection<? extends org.eclipse.jgit.lib.ObjectId> wants, int cntCommon,
+                int cntNotFound, boolean ready) {
+            // nothing to change
+        }
+    }
+
     private static UploadPack newUploadPack(CachedRepo repo, String gitProtocol) {
         UploadPack up = new DeepeningUploadPack(repo.repository());
         up.setBiDirectionalPipe(false);
+        up.setPreUploadHook(new ShallowPacksWithoutDeltaSearch(repo.repository()));
         if (gitProtocol != null && !gitProtocol.isBlank()) {
             up.setExtraParameters(Arrays.asList(gitProtocol.split(":")));
         }

@@ -1,11 +1,13 @@
 package dev.gitfn.publish;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -21,6 +23,8 @@ import dev.gitfn.cache.RepoNotFoundException;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.cache.ServerInfoListener;
+import dev.gitfn.config.GitfnConfig;
+import dev.gitfn.protocol.PackUris;
 import dev.gitfn.storage.BlobStore;
 import io.quarkus.runtime.StartupEvent;
 
@@ -40,10 +44,14 @@ public class Publisher implements ServerInfoListener {
     private final AccessControl access;
     private final AuthDirectory directory;
     private final RepositoryCache cache;
+    /** Where the published area is reached from outside (the CDN), without a trailing slash. */
+    private final Optional<String> baseUrl;
     /** Packs this instance knows are in the published area, so a push checks only its new ones. */
     private final Map<RepoName, Set<String>> publishedPacks = new ConcurrentHashMap<>();
 
-    public Publisher(PublishedArea area, AccessControl access, AuthDirectory directory, RepositoryCache cache) {
+    public Publisher(PublishedArea area, AccessControl access, AuthDirectory directory, RepositoryCache cache,
+            GitfnConfig config) {
+        this.baseUrl = config.publish().baseUrl().map(u -> u.toString().replaceAll("/+$", ""));
         this.area = area;
         this.access = access;
         this.directory = directory;
@@ -53,6 +61,30 @@ public class Publisher implements ServerInfoListener {
     /** At start-up, so a misplaced published area stops the server before it serves anything. */
     void checkAtStartup(@Observes StartupEvent event) {
         LOG.infof("published area: %s", area.description());
+    }
+
+    /**
+     * Where clients of {@code name} may download its packs themselves: from the published
+     * area through {@code gitfn.publish.base-url}, for a public repository, and only a pack
+     * whose published copy is already written (this instance wrote it, or the area has it).
+     * Never for a private repository: its packs are not in the published area at all.
+     */
+    public PackUris packUris(RepoName name) throws IOException {
+        if (!enabled() || baseUrl.isEmpty() || !isPublic(name)) {
+            return PackUris.NONE;
+        }
+        BlobStore out = area.store().get();
+        return pack -> {
+            Set<String> known = publishedPacks.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet());
+            String key = name.directory() + "/objects/pack/" + pack + ".pack";
+            if (!known.contains(pack)) {
+                if (!out.exists(key)) {
+                    return Optional.empty();
+                }
+                known.add(pack);
+            }
+            return Optional.of(URI.create(baseUrl.get() + "/" + key));
+        };
     }
 
     /** Whether anything is published at all. */
@@ -121,24 +153,32 @@ public class Publisher implements ServerInfoListener {
         BlobStore out = area.store().get();
         RepoName name = repo.name();
         Set<String> known = publishedPacks.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet());
+        List<String> added = new ArrayList<>();
+        List<BlobStore.IoAction> uploads = new ArrayList<>();
         for (String pack : repo.state().packs()) {
             if (known.contains(pack)) {
                 continue;
             }
+            added.add(pack);
             for (String ext : List.of(".pack", ".idx")) {
                 String key = name.directory() + "/objects/pack/" + pack + ext;
-                if (!out.exists(key)) {
-                    Path file = cache.publishedPack(repo, pack, ext)
-                            .orElseThrow(() -> new IOException("pack " + pack + ext + " of " + name + " is not cached"));
-                    out.upload(key, file);
-                }
+                Path file = cache.publishedPack(repo, pack, ext)
+                        .orElseThrow(() -> new IOException("pack " + pack + ext + " of " + name + " is not cached"));
+                uploads.add(() -> {
+                    if (!out.exists(key)) {
+                        out.upload(key, file);
+                    }
+                });
             }
-            known.add(pack);
         }
-        // Packs first (above), then the files that name them.
-        out.put(name.directory() + "/objects/info/packs", cache.infoPacks(repo));
+        BlobStore.inParallel(uploads);
+        known.addAll(added);
+        // Packs first (above), then the list that names them with HEAD, then the refs: a
+        // dumb reader never sees a ref whose pack it cannot find.
+        BlobStore.inParallel(List.of(
+                () -> out.put(name.directory() + "/objects/info/packs", cache.infoPacks(repo)),
+                () -> out.put(name.directory() + "/HEAD", cache.head(repo))));
         out.put(name.directory() + "/info/refs", cache.infoRefs(repo));
-        out.put(name.directory() + "/HEAD", cache.head(repo));
     }
 
     /**

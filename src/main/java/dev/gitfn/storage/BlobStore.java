@@ -46,7 +46,7 @@ public interface BlobStore {
             } catch (IOException e) {
                 throw new CompletionException(e);
             }
-        }, StoreReads.POOL);
+        }, StoreThreads.POOL);
     }
 
     /** Writes a small blob unconditionally (for derived files such as {@code info/refs}). */
@@ -64,6 +64,51 @@ public interface BlobStore {
 
     /** Uploads a file as an immutable blob; streamed, never held in memory. */
     void upload(String key, Path source) throws IOException;
+
+    /**
+     * Runs store writes side by side (a push's pack files, its derived files) and waits
+     * for all of them: one round trip of waiting instead of one per write. The first
+     * failure is thrown once every write has ended.
+     */
+    static void inParallel(List<IoAction> writes) throws IOException {
+        if (writes.size() == 1) {
+            writes.get(0).run();
+            return;
+        }
+        List<CompletableFuture<Void>> running = new java.util.ArrayList<>();
+        for (IoAction write : writes) {
+            running.add(CompletableFuture.runAsync(() -> {
+                try {
+                    write.run();
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                }
+            }, StoreThreads.POOL));
+        }
+        Throwable failure = null;
+        for (CompletableFuture<Void> write : running) {
+            try {
+                write.join();
+            } catch (CompletionException e) {
+                failure = failure == null ? e.getCause() : failure;
+            }
+        }
+        if (failure instanceof IOException io) {
+            throw io;
+        }
+        if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (failure != null) {
+            throw new IOException(failure);
+        }
+    }
+
+    /** One blocking store call. */
+    @FunctionalInterface
+    interface IoAction {
+        void run() throws IOException;
+    }
 
     /** Downloads a blob into {@code target} (replaced atomically); streamed. */
     void download(String key, Path target) throws IOException;

@@ -32,7 +32,7 @@ import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * Races between instances laid out exactly: instance A (the server, pushed to by
- * git) is stopped right after it read the ref state it will swap, instance B (a
+ * git) is stopped just before it swaps the ref state it read, instance B (a
  * second cache on the same store) commits meanwhile, then A goes on. Only the
  * store's own check can save B's update here; these tests fail if it is gone.
  */
@@ -157,9 +157,12 @@ class DeterministicRacesTest {
         assertMirrorIsWhole();
     }
 
-    /** Starts git pushing {@code branch} to the server and waits until it has read the state it will swap. */
+    /**
+     * Starts git pushing {@code branch} to the server and waits until it is about to swap
+     * the state it read (when its request opened the repository).
+     */
     private CompletableFuture<Git.Result> pausedPushOf(String branch) throws InterruptedException {
-        pausing.pauseNext("get", key -> key.equals(name.directory() + "/gitfn-state"));
+        pausing.pauseNext("putIfMatch", key -> key.equals(name.directory() + "/gitfn-state"));
         CompletableFuture<Git.Result> push = CompletableFuture.supplyAsync(() -> git.run(src, "push", url, branch));
         pausing.awaitPaused();
         return push;

@@ -64,4 +64,33 @@ class PackIntegrityTest {
         assertEquals("refs/heads/other", moved.head());
         assertEquals(read.integrity(), moved.integrity(), "moving HEAD keeps what the packs are");
     }
+
+    @org.junit.jupiter.api.Test
+    void aBitmapIsRecordedAndCheckedLikeThePack() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("integrity");
+        java.nio.file.Path pack = java.nio.file.Files.writeString(dir.resolve("p.pack"), "pack");
+        java.nio.file.Path idx = java.nio.file.Files.writeString(dir.resolve("p.idx"), "index");
+        java.nio.file.Path bitmap = java.nio.file.Files.writeString(dir.resolve("p.bitmap"), "bitmap!");
+        PackIntegrity with = PackIntegrity.of(pack, idx, bitmap);
+        org.junit.jupiter.api.Assertions.assertTrue(with.hasBitmap());
+        assertEquals(7, with.bitmapBytes());
+        assertEquals(with, PackIntegrity.parse(with.serialize()));
+        assertEquals(6, with.serialize().split(" ").length);
+        assertEquals(null, with.mismatch(bitmap, ".bitmap"));
+        assertEquals(null, with.mismatch(idx, ".idx"));
+        java.nio.file.Files.writeString(bitmap, "bitmap?");
+        org.junit.jupiter.api.Assertions.assertNotNull(with.mismatch(bitmap, ".bitmap"));
+        PackIntegrity without = PackIntegrity.of(pack, idx, null);
+        org.junit.jupiter.api.Assertions.assertFalse(without.hasBitmap());
+        assertEquals(4, without.serialize().split(" ").length);
+        assertEquals(without, PackIntegrity.parse(without.serialize()));
+        for (String bad : List.of("1 " + "a".repeat(64) + " 2 " + "b".repeat(64) + " 3",
+                "1 " + "a".repeat(64) + " 2 " + "b".repeat(64) + " -1 " + "c".repeat(64),
+                "1 " + "a".repeat(64) + " 2 " + "b".repeat(64) + " 3 xyz",
+                "1 " + "a".repeat(64) + " 2 " + "b".repeat(64) + " 3 " + "c".repeat(64) + " 4")) {
+            assertThrows(IllegalArgumentException.class, () -> PackIntegrity.parse(bad), bad);
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> new PackIntegrity(1, "a".repeat(64), 2, "b".repeat(64), 0, null), "a size needs a hash");
+    }
 }

@@ -63,4 +63,55 @@ class RefStateTest {
                     text);
         }
     }
+
+    private static final String OTHER = "pack-4444444444444444444444444444444444444444";
+
+    @Test
+    void keepsMaintenanceFactsThroughARoundTrip() {
+        RefState state = RefState.empty("main").apply(Map.of("refs/heads/main", A), List.of(PACK, OTHER))
+                .withPacks(List.of(PACK, OTHER), Map.of(), Map.of(OTHER, 7L), Map.of("pack-" + "5".repeat(40), 9L));
+        String text = new String(state.serialize(), StandardCharsets.UTF_8);
+        assertEquals("gitfn-state 1\nhead refs/heads/main\npack " + PACK + "\npack " + OTHER + "\ncruft " + OTHER
+                + " 7\nretired pack-" + "5".repeat(40) + " 9\nref " + A.name() + " refs/heads/main\n", text);
+        assertEquals(state, RefState.parse(state.serialize()));
+        assertEquals(Map.of(OTHER, 7L), RefState.parse(state.serialize()).cruft());
+        assertEquals(Map.of("pack-" + "5".repeat(40), 9L), RefState.parse(state.serialize()).retired());
+        // A push and a new HEAD keep them.
+        assertEquals(state.cruft(), state.apply(Map.of(), List.of()).cruft());
+        assertEquals(state.retired(), state.withHead("refs/heads/x").retired());
+        assertEquals(state.cruft(), state.withHead("refs/heads/x").cruft());
+    }
+
+    @Test
+    void aPushListingARetiredPackRevivesIt() {
+        RefState state = RefState.empty("main").withPacks(List.of(), Map.of(), Map.of(), Map.of(PACK, 1L, OTHER, 2L));
+        RefState pushed = state.apply(Map.of("refs/heads/main", A), List.of(PACK));
+        assertEquals(Map.of(OTHER, 2L), pushed.retired());
+        assertEquals(List.of(PACK), pushed.packs());
+    }
+
+    @Test
+    void withPacksDropsTheIntegrityOfPacksNoLongerListed() {
+        PackIntegrity one = new PackIntegrity(1, "1".repeat(64), 2, "2".repeat(64));
+        RefState state = RefState.empty("main").apply(Map.of(), List.of(PACK, OTHER), Map.of(PACK, one, OTHER, one));
+        RefState next = state.withPacks(List.of(OTHER), state.integrity(), Map.of(), Map.of());
+        assertEquals(Map.of(OTHER, one), next.integrity());
+        assertEquals(List.of(OTHER), next.packs());
+    }
+
+    @Test
+    void refusesMalformedMaintenanceLines() {
+        String head = "gitfn-state 1\nhead refs/heads/main\npack " + PACK + "\n";
+        for (String line : List.of("cruft " + PACK, "cruft " + PACK + " x", "cruft " + PACK + " -1",
+                "retired ../x 1", "retired " + PACK + " 1 2", "cruft pack-" + "6".repeat(40) + " 1",
+                "retired " + PACK + " 1234567890123456789", "cruftx " + PACK + " 1")) {
+            assertThrows(IllegalStateException.class,
+                    () -> RefState.parse((head + line + "\n").getBytes(StandardCharsets.UTF_8)), line);
+        }
+        assertEquals(Map.of(PACK, 123456789012345678L),
+                RefState.parse((head + "retired " + PACK + " 123456789012345678\n").getBytes(StandardCharsets.UTF_8))
+                        .retired());
+        assertThrows(IllegalStateException.class, () -> RefState.empty("main").withPacks(List.of(), Map.of(),
+                Map.of(PACK, 1L), Map.of()), "a cruft pack must be listed");
+    }
 }

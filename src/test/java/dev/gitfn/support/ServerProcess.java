@@ -78,7 +78,7 @@ public final class ServerProcess implements AutoCloseable {
                 // connection refused while starting
             }
             try {
-                Thread.sleep(100);
+                Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException(e);

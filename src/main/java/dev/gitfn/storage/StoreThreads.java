@@ -6,15 +6,19 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Threads for stores whose reads block (the folder store): small, bounded, daemon. */
-final class StoreReads {
+/**
+ * Threads for store calls that must not hold their caller: non-blocking reads of a
+ * store whose reads block (the folder store), and the writes a push makes side by
+ * side. Small, bounded, daemon.
+ */
+final class StoreThreads {
     static final ExecutorService POOL;
 
     static {
         AtomicInteger ids = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(8, 8, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 r -> {
-                    Thread t = new Thread(r, "gitfn-store-read-" + ids.incrementAndGet());
+                    Thread t = new Thread(r, "gitfn-store-" + ids.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });
@@ -22,6 +26,6 @@ final class StoreReads {
         POOL = pool;
     }
 
-    private StoreReads() {
+    private StoreThreads() {
     }
 }

@@ -1,0 +1,301 @@
+package dev.gitfn.maintenance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
+import org.eclipse.jgit.internal.storage.file.PackInserter;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.TreeFormatter;
+import org.eclipse.jgit.transport.ReceiveCommand;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.gitfn.cache.RefState;
+import dev.gitfn.cache.RepoName;
+import dev.gitfn.cache.RepositoryCache;
+import dev.gitfn.cache.StoreLayout;
+import dev.gitfn.config.GitfnConfig;
+import dev.gitfn.storage.BlobStore;
+import dev.gitfn.storage.FsBlobStore;
+import dev.gitfn.support.Configs;
+import dev.gitfn.support.PausingBlobStore;
+
+/**
+ * The maintenance guards in this JVM, on the folder store, with pushes made through
+ * the cache's own push commit: what a compaction may change, and what collection
+ * may delete. (MaintenanceTest proves the same with git over HTTP.)
+ */
+class MaintenanceGuardsTest {
+    private static final Duration GRACE = Duration.ofHours(2);
+
+    @TempDir
+    Path dir;
+
+    BlobStore store;
+    GitfnConfig config;
+    RepositoryCache cache;
+    RepoName name = new RepoName("team/app");
+    Instant now = Instant.parse("2026-12-01T00:00:00Z");
+    Clock clock = new Clock() {
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    };
+    ObjectId tip;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = new FsBlobStore(dir.resolve("store"));
+        config = Configs.gitfn(Map.of());
+        cache = new RepositoryCache(store, dir.resolve("cache"), config, List.of());
+        cache.create(name);
+    }
+
+    private Maintenance maintenance(BlobStore over, RepositoryCache on, int threshold) {
+        return new Maintenance(over, on, dir.resolve("work"), MaintenanceTest.settings(threshold), List.of(), clock);
+    }
+
+    /** One push of one new commit (its own pack) on {@code ref}, through {@code via}. */
+    private ObjectId push(RepositoryCache via, String ref, ObjectId parent, String content) throws Exception {
+        return via.push(name, session -> {
+            ObjectId commit;
+            try (PackInserter ins = ((ObjectDirectory) session.repository().getObjectDatabase()).newPackInserter()) {
+                ObjectId blob = ins.insert(Constants.OBJ_BLOB, content.getBytes(StandardCharsets.UTF_8));
+                TreeFormatter tree = new TreeFormatter();
+                tree.append("file.txt", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, blob);
+                CommitBuilder c = new CommitBuilder();
+                c.setTreeId(ins.insert(tree));
+                if (parent != null) {
+                    c.setParentId(parent);
+                }
+                PersonIdent who = new PersonIdent("t", "t@example.com", 1_700_000_000_000L, 0);
+                c.setAuthor(who);
+                c.setCommitter(who);
+                c.setMessage(content);
+                commit = ins.insert(c);
+                ins.flush();
+            }
+            ObjectId old = session.repository().resolve(ref);
+            ReceiveCommand cmd = new ReceiveCommand(old == null ? ObjectId.zeroId() : old, commit, ref);
+            session.commit(List.of(cmd), false);
+            assertEquals(ReceiveCommand.Result.OK, cmd.getResult());
+            return commit;
+        });
+    }
+
+    private void pushes(int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            tip = push(cache, "refs/heads/main", tip, "push " + i);
+        }
+    }
+
+    private RefState state() throws Exception {
+        try (RepositoryCache.CachedRepo repo = cache.open(name)) {
+            return repo.state();
+        }
+    }
+
+    private boolean inStore(String pack) throws Exception {
+        return store.exists(StoreLayout.packKey(name, pack, ".pack"));
+    }
+
+    @Test
+    void aFullCompactionReplacesEveryPackByOneWithABitmapAndRetiresTheRest() throws Exception {
+        pushes(4);
+        List<String> before = state().packs();
+        Maintenance.Report report = maintenance(store, cache, 8).run(name, Maintenance.Mode.FULL);
+        assertEquals("full", report.done());
+        assertEquals(4, report.packsBefore());
+        assertEquals(1, report.packsAfter());
+        assertTrue(report.bitmap());
+        assertEquals(4, report.waiting());
+        assertEquals(12, report.objects(), "4 commits, 4 trees, 4 blobs");
+        RefState after = state();
+        assertEquals(Set.copyOf(before), after.retired().keySet());
+        assertEquals(Set.of(now.getEpochSecond()), Set.copyOf(after.retired().values()));
+        assertTrue(after.integrityOf(after.packs().get(0)).orElseThrow().hasBitmap());
+        assertEquals(Map.of(), after.cruft(), "every object is reachable");
+        assertEquals(tip, after.refs().get("refs/heads/main"));
+        for (String pack : before) {
+            assertTrue(inStore(pack), "kept for the grace period");
+        }
+    }
+
+    @Test
+    void collectionDeletesOnlyRetiredPacksPastTheGraceThatNoStateLists() throws Exception {
+        pushes(3);
+        Maintenance maintenance = maintenance(store, cache, 8);
+        maintenance.run(name, Maintenance.Mode.FULL);
+        List<String> retired = new ArrayList<>(state().retired().keySet());
+        retired.sort(null);
+        now = now.plus(GRACE).minusSeconds(1);
+        assertEquals(List.of(), maintenance.collect(name), "one second early");
+        String relisted = retired.get(0);
+        cache.changeState(name, s -> s.withPacks(
+                java.util.stream.Stream.concat(s.packs().stream(), java.util.stream.Stream.of(relisted)).toList(),
+                s.integrity(), s.cruft(), s.retired()), written -> {
+                });
+        now = now.plusSeconds(1);
+        assertEquals(retired.subList(1, 3), maintenance.collect(name));
+        assertTrue(inStore(relisted), "listed: never deleted, however old its retirement");
+        assertFalse(inStore(retired.get(1)) || inStore(retired.get(2)));
+        assertEquals(Set.of(relisted), state().retired().keySet(), "the deleted ones leave the record");
+        assertEquals(List.of(), maintenance.collect(name), "nothing twice");
+    }
+
+    @Test
+    void anUnlistedPackIsRetiredWhenFirstSeenAndAPushThatListsItRevivesIt() throws Exception {
+        pushes(1);
+        String orphan = "pack-" + "ab".repeat(20);
+        Path junk = java.nio.file.Files.writeString(dir.resolve("junk"), "x");
+        store.upload(StoreLayout.packKey(name, orphan, ".pack"), junk);
+        store.upload(StoreLayout.packKey(name, orphan, ".bitmap"), junk);
+        Maintenance maintenance = maintenance(store, cache, 8);
+        assertEquals(List.of(), maintenance.collect(name));
+        assertEquals(Map.of(orphan, now.getEpochSecond()), state().retired());
+        now = now.plus(GRACE);
+        assertEquals(List.of(orphan), maintenance.collect(name));
+        assertFalse(store.exists(StoreLayout.packKey(name, orphan, ".bitmap")), "every file of the pack goes");
+        assertEquals(Map.of(), state().retired());
+    }
+
+    @Test
+    void aCompactionWhosePacksAnotherReplacedFirstStandsDown() throws Exception {
+        pushes(3);
+        PausingBlobStore pausing = new PausingBlobStore(store);
+        RepositoryCache slow = new RepositoryCache(pausing, dir.resolve("cache-slow"), config, List.of());
+        pausing.pauseNext("putIfMatch", key -> key.equals(name.directory() + "/gitfn-state"));
+        CompletableFuture<Maintenance.Report> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return maintenance(pausing, slow, 8).run(name, Maintenance.Mode.FULL);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        pausing.awaitPaused();
+        // The lease stops a second compaction; a push gets through and a geometric one is
+        // simulated by replacing the packs directly.
+        RefState replaced = cache.changeState(name, s -> s.withPacks(List.of(s.packs().get(0)), s.integrity(),
+                s.cruft(), Map.of(s.packs().get(1), 1L, s.packs().get(2), 1L)), written -> {
+                });
+        pausing.resume();
+        Maintenance.Report report = waiting.get(60, TimeUnit.SECONDS);
+        assertEquals(replaced.packs(), state().packs(), "its swap declined: the other change stands");
+        assertEquals(1, report.packsAfter());
+    }
+
+    @Test
+    void aPushRacingTheSwapKeepsItsPack() throws Exception {
+        pushes(2);
+        PausingBlobStore pausing = new PausingBlobStore(store);
+        RepositoryCache slow = new RepositoryCache(pausing, dir.resolve("cache-slow"), config, List.of());
+        pausing.pauseNext("putIfMatch", key -> key.equals(name.directory() + "/gitfn-state"));
+        CompletableFuture<Maintenance.Report> compaction = CompletableFuture.supplyAsync(() -> {
+            try {
+                return maintenance(pausing, slow, 8).run(name, Maintenance.Mode.FULL);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        pausing.awaitPaused();
+        pushes(1);
+        String pushed = state().packs().get(state().packs().size() - 1);
+        pausing.resume();
+        compaction.get(60, TimeUnit.SECONDS);
+        RefState after = state();
+        assertEquals(tip, after.refs().get("refs/heads/main"));
+        assertEquals(2, after.packs().size(), after.toString());
+        assertTrue(after.packs().contains(pushed), "the racing push's pack stays listed");
+        assertFalse(after.retired().containsKey(pushed));
+    }
+
+    @Test
+    void unreachableObjectsGoToCruftAndOnlyAGracePeriodLaterAway() throws Exception {
+        pushes(1);
+        ObjectId side = push(cache, "refs/heads/side", tip, "side only");
+        cache.push(name, session -> {
+            ReceiveCommand delete = new ReceiveCommand(side, ObjectId.zeroId(), "refs/heads/side");
+            session.commit(List.of(delete), false);
+            return null;
+        });
+        Maintenance maintenance = maintenance(store, cache, 8);
+        maintenance.run(name, Maintenance.Mode.FULL);
+        RefState after = state();
+        assertEquals(1, after.cruft().size());
+        assertEquals(now.getEpochSecond(), after.cruft().values().iterator().next());
+        String cruft = after.cruft().keySet().iterator().next();
+        assertEquals(Set.of(side), idsOf(cruft).stream().filter(id -> id.equals(side)).collect(
+                java.util.stream.Collectors.toSet()));
+
+        now = now.plus(GRACE).minusSeconds(1);
+        assertEquals("nothing to compact", maintenance.run(name, Maintenance.Mode.AUTO).done(), "still young");
+        assertTrue(state().cruft().containsKey(cruft));
+        now = now.plusSeconds(1);
+        assertEquals("full", maintenance.run(name, Maintenance.Mode.AUTO).done(), "an expired cruft pack");
+        assertEquals(Map.of(), state().cruft());
+        assertFalse(state().packs().contains(cruft));
+        assertTrue(state().retired().containsKey(cruft));
+    }
+
+    private static String large(RefState state) {
+        return state.packs().stream().filter(p -> state.integrityOf(p).orElseThrow().hasBitmap()).findFirst()
+                .orElseThrow();
+    }
+
+    private Set<ObjectId> idsOf(String pack) throws Exception {
+        try (RepositoryCache.CachedRepo repo = cache.open(name)) {
+            return PackRewriter.idsIn(RepositoryCache.packFile(repo, pack, ".idx"));
+        }
+    }
+
+    @Test
+    void dueWhenThePacksPassTheThresholdOrTheLargestLacksABitmap() throws Exception {
+        byte[] noise = new byte[60_000];
+        new java.util.Random(1).nextBytes(noise);
+        tip = push(cache, "refs/heads/main", null, java.util.HexFormat.of().formatHex(noise));
+        Maintenance maintenance = maintenance(store, cache, 3);
+        assertTrue(maintenance.due(state()), "the first push's pack has no bitmap");
+        maintenance.run(name, Maintenance.Mode.FULL);
+        assertFalse(maintenance.due(state()));
+        pushes(1);
+        assertFalse(maintenance.due(state()), "2 packs, below 3, the largest with its bitmap");
+        pushes(1);
+        assertTrue(maintenance.due(state()), "3 packs");
+        assertEquals("geometric", maintenance.run(name, Maintenance.Mode.AUTO).done());
+        assertEquals(2, state().packs().size());
+        assertTrue(state().packs().contains(large(state())), "the large pack stays as it is");
+        assertNull(cache.changeState(name, s -> null, written -> {
+        }), "a change that declines writes nothing");
+    }
+}

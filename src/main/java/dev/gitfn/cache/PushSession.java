@@ -71,6 +71,7 @@ public final class PushSession {
     public void commit(List<ReceiveCommand> commands, boolean atomic) throws IOException {
         RepoName name = repo.name();
         long started = System.nanoTime();
+        long startedAt = java.time.Instant.now().getEpochSecond();
         // Every local pack the store does not list: this push's (the cache discards any other
         // after each push and on first load, so nothing a refused push sent is published).
         List<String> newPacks = new ArrayList<>(RepositoryCache.localPacks(repo));
@@ -129,8 +130,8 @@ public final class PushSession {
             attempted = next.serialize();
             try {
                 store.putIfMatch(stateKey, attempted, etag);
-                reuploadRevived(base, newPacks);
                 pending.forEach(cmd -> cmd.setResult(Result.OK));
+                reuploadRevived(base, newPacks, startedAt);
                 cache.counters().pushCommits.increment();
                 cache.counters().pushCommitNanos.add(System.nanoTime() - started);
                 break;
@@ -154,19 +155,32 @@ public final class PushSession {
     }
 
     /**
-     * A new pack whose name maintenance had retired (a failed push of the same objects,
-     * retried) is uploaded once more after the swap lists it: the garbage collector may
-     * have deleted the old copy just as this push uploaded its own.
+     * A new pack whose name maintenance had retired before this push began (a failed push
+     * of the same objects, retried) is uploaded once more after the swap lists it: the
+     * garbage collector may have deleted the old copy just as this push uploaded its own.
+     * (One retired since this push began is this push's own upload, seen by a collection
+     * while unlisted: deleted only a grace period later, long after this swap revived it.)
+     * Best effort: the swap has landed, and a pack maintenance has replaced meanwhile is
+     * no longer needed.
      */
-    private void reuploadRevived(RefState base, List<String> newPacks) throws IOException {
+    private void reuploadRevived(RefState base, List<String> newPacks, long startedAt) {
         for (String pack : newPacks) {
-            if (base.retired().containsKey(pack)) {
+            Long retiredAt = base.retired().get(pack);
+            if (retiredAt == null || retiredAt >= startedAt - CLOCK_SKEW_SECONDS) {
+                continue;
+            }
+            try {
                 store.upload(StoreLayout.packKey(repo.name(), pack, ".idx"), RepositoryCache.packFile(repo, pack, ".idx"));
                 store.upload(StoreLayout.packKey(repo.name(), pack, ".pack"),
                         RepositoryCache.packFile(repo, pack, ".pack"));
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf(e, "push to %s landed, but uploading its revived pack %s again failed", repo.name(), pack);
             }
         }
     }
+
+    /** Instances' clocks may differ by this much when comparing a retirement time with a push's start. */
+    private static final long CLOCK_SKEW_SECONDS = 60;
 
     /**
      * Refs are paths: {@code refs/heads/a} and {@code refs/heads/a/b} cannot both

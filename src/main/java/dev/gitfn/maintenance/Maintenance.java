@@ -318,8 +318,8 @@ public class Maintenance implements ServerInfoListener {
             Map<String, Long> retired = new HashMap<>(current.retired());
             long now = nowSeconds();
             orphans.forEach(pack -> retired.put(pack, now));
-            LOG.infof("%s: %d pack(s) no state lists, deleted after the grace period: %s", name, orphans.size(),
-                    orphans);
+            // A push in flight (uploaded, not yet swapped) lists its own pack again.
+            LOG.debugf("%s: %d pack(s) no state lists, retired: %s", name, orphans.size(), orphans);
             return current.withPacks(current.packs(), current.integrity(), current.cruft(), retired);
         }, written -> {
         });

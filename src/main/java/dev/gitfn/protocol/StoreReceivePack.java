@@ -67,12 +67,29 @@ final class StoreReceivePack extends ReceivePack {
         }
         try {
             session.commit(toApply, isAtomic());
+            reportAsGitDoes(toApply);
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "cannot publish push to %s", session.name());
             for (ReceiveCommand cmd : toApply) {
                 if (cmd.getResult() == Result.NOT_ATTEMPTED) {
                     cmd.setResult(Result.REJECTED_OTHER_REASON, "storage unavailable, nothing was changed");
                 }
+            }
+        }
+    }
+
+    /**
+     * A ref that clashes with an existing one by path ({@code a} against {@code a/b}) is
+     * reported as git's server reports it: the reason in a {@code remote: error:} line,
+     * and {@code failed to update ref} as the command's status.
+     */
+    private void reportAsGitDoes(List<ReceiveCommand> commands) {
+        for (ReceiveCommand cmd : commands) {
+            String message = cmd.getMessage();
+            if (cmd.getResult() == Result.REJECTED_OTHER_REASON && message != null
+                    && message.startsWith("cannot lock ref")) {
+                sendError(message + "; cannot create '" + cmd.getRefName() + "'");
+                cmd.setResult(Result.REJECTED_OTHER_REASON, "failed to update ref");
             }
         }
     }
@@ -111,6 +128,8 @@ final class StoreReceivePack extends ReceivePack {
         boolean refused = false;
         for (ReceiveCommand cmd : filterCommands(Result.NOT_ATTEMPTED)) {
             if (cmd.getType() == ReceiveCommand.Type.DELETE && cmd.getRefName().equals(session.head())) {
+                sendError("HEAD names this branch: with it deleted, a clone would check out nothing.");
+                sendError("refusing to delete the current branch: " + cmd.getRefName());
                 cmd.setResult(Result.REJECTED_OTHER_REASON, "deletion of the current branch prohibited");
                 refused = true;
             }

@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import dev.gitfn.support.Git;
+import dev.gitfn.support.GitHttpBackend;
 import dev.gitfn.support.Http;
 import dev.gitfn.support.ServerProcess;
 import dev.gitfn.support.TestDirs;

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
 import dev.gitfn.support.Git;
+import dev.gitfn.support.GitHttpBackend;
 import dev.gitfn.support.Http;
 import dev.gitfn.support.ServerProcess;
 import dev.gitfn.support.TestDirs;
@@ -97,9 +98,11 @@ public final class RealSizeBenchmark {
                     .orElseThrow();
             git.ok(backendRepo, "symbolic-ref", "HEAD", head);
             long waited = awaitCompacted(work.resolve("store/bench/app.git/gitfn-state"));
-            System.out.printf("gitfn compacted the pushed history by itself (in the background; done %d ms after both loads)%n",
+            System.out.printf("gitfn compacted the pushed history by itself, in the background: done %d ms after its push%n",
                     waited);
 
+            System.out.printf("gitfn process CPU since its start (start-up, load, compaction): %d ms%n",
+                    cpuMillis(gitfn.pid()));
             compareAll(sa, sb);
             System.out.printf("gitfn peak resident memory so far (VmHWM, %s): %s%n", heap, peakRss(gitfn.pid()));
 
@@ -109,6 +112,44 @@ public final class RealSizeBenchmark {
             }
             System.out.printf("gitfn peak resident memory (VmHWM, %s): %s%n", heap, peakRss(gitfn.pid()));
         }
+        offloadedClone();
+    }
+
+    /**
+     * Bytes a full clone takes through gitfn with and without protocol v2 packfile URIs: a
+     * second instance on the same store publishes the repository to a folder that a static
+     * server stands in for the CDN.
+     */
+    private void offloadedClone() throws Exception {
+        Path area = work.resolve("published");
+        try (dev.gitfn.support.StaticFileServer cdn = new dev.gitfn.support.StaticFileServer(area);
+                ServerProcess gitfn = new ServerProcess(work.resolve("gitfn-published.log"),
+                        ServerProcess.folderStore(work, Map.of("GITFN_PUBLISH_FS_ROOT", area.toString(),
+                                "GITFN_PUBLISH_BASE_URL", cdn.url(), "GITFN_CACHE_DIR",
+                                work.resolve("cache-published").toString())))) {
+            Http.json("POST", URI.create(gitfn.url() + "api/publish"), null, "");
+            String url = gitfn.url() + "bench/app.git";
+            git.ok(work, "clone", "-q", "--bare", url, next()); // warm the cache
+            for (boolean uris : List.of(false, true)) {
+                long before = sentBytes(gitfn);
+                long start = System.nanoTime();
+                if (uris) {
+                    git.ok(work, "-c", "fetch.uriprotocols=http", "clone", "-q", "--bare", url, next());
+                } else {
+                    git.ok(work, "clone", "-q", "--bare", url, next());
+                }
+                System.out.printf("full clone %s packfile URIs: %d ms, %.1f MB through gitfn%n",
+                        uris ? "with   " : "without", (System.nanoTime() - start) / 1_000_000,
+                        (sentBytes(gitfn) - before) / 1e6);
+            }
+        }
+    }
+
+    /** gitfn's gitfn_sent_bytes_total, summed over services, from its management port. */
+    private static long sentBytes(ServerProcess gitfn) {
+        String metrics = Http.get(URI.create(gitfn.managementUrl() + "q/metrics")).body();
+        return (long) metrics.lines().filter(l -> l.startsWith("gitfn_sent_bytes_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     /** One side of the comparison: its clone URL and its server CPU clock. */
@@ -170,9 +211,10 @@ public final class RealSizeBenchmark {
                 url -> git.ok(work, "clone", "-q", "--bare", url, next()));
     }
 
+    /** One run each, http-backend first, so what gitfn starts in the background is timed from its end. */
     private void once(String name, Server a, Server b, Op op) throws Exception {
-        long[] ra = measure(a, op);
         long[] rb = measure(b, op);
+        long[] ra = measure(a, op);
         row(name, ra[0], rb[0], ra[1], rb[1]);
     }
 

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import dev.gitfn.support.Git;
+import dev.gitfn.support.GitHttpBackend;
 import dev.gitfn.support.Http;
 import dev.gitfn.support.ServerProcess;
 import dev.gitfn.support.TestDirs;

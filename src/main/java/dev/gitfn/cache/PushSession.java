@@ -76,6 +76,7 @@ public final class PushSession {
         // after each push and on first load, so nothing a refused push sent is published).
         List<String> newPacks = new ArrayList<>(RepositoryCache.localPacks(repo));
         newPacks.removeAll(repo.state().packs());
+        newPacks.removeAll(RepositoryCache.replacedPacks(repo)); // an older state's, kept for its readers
         newPacks.sort(null);
         Map<String, PackIntegrity> integrity = new LinkedHashMap<>();
         List<BlobStore.IoAction> uploads = new ArrayList<>();

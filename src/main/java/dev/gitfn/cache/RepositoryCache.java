@@ -125,7 +125,9 @@ public class RepositoryCache {
         public void close() {
             if (closed.compareAndSet(false, true)) {
                 entry.lastUsed = System.nanoTime();
-                entry.leases.decrementAndGet();
+                if (entry.leases.decrementAndGet() == 0) {
+                    entry.dropReplacedPacksIfIdle();
+                }
             }
         }
     }
@@ -147,10 +149,35 @@ public class RepositoryCache {
         volatile long bytes;
         /** Set once the copy is deleted; a thread that still holds this entry must look it up again. */
         volatile boolean evicted;
+        /**
+         * Packs an earlier state listed and the current one does not (maintenance replaced
+         * them): their files stay while any request holds a lease, since a clone may be
+         * streaming one whole (JGit reuses a bitmapped pack as it is, and cannot move to
+         * another pack halfway), and go once none does.
+         */
+        final Set<String> replaced = ConcurrentHashMap.newKeySet();
 
         Entry(RepoName name, Path dir) {
             this.name = name;
             this.dir = dir;
+        }
+
+        /** Deletes the replaced packs' files if no request holds a lease; never waits. */
+        void dropReplacedPacksIfIdle() {
+            if (replaced.isEmpty() || !syncLock.tryLock()) {
+                return;
+            }
+            try {
+                if (leases.get() == 0 && !evicted && repository != null && state != null
+                        && dropReplacedPacks(dir.resolve("objects/pack"), replaced, state)) {
+                    // JGit keeps the packs it found open: make it look at the folder again.
+                    repository.getObjectDatabase().close();
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf(e, "cannot delete replaced packs of %s", name);
+            } finally {
+                syncLock.unlock();
+            }
         }
     }
 
@@ -400,7 +427,9 @@ public class RepositoryCache {
                     for (Path file : files.toList()) {
                         String f = file.getFileName().toString();
                         int dot = f.lastIndexOf('.');
-                        if (f.startsWith("pack-") && dot > 0 && !listed.contains(f.substring(0, dot))) {
+                        String pack = dot > 0 ? f.substring(0, dot) : f;
+                        if (f.startsWith("pack-") && dot > 0 && !listed.contains(pack)
+                                && !entry.replaced.contains(pack)) {
                             Files.deleteIfExists(file);
                             discarded += f.endsWith(".pack") ? 1 : 0;
                         }
@@ -460,8 +489,16 @@ public class RepositoryCache {
         RefState previous = entry.state;
         entry.state = state;
         entry.etag = etag;
-        if (previous != null && dropReplacedPacks(packDir, previous, state)) {
-            reopen = true;
+        if (previous != null) {
+            for (String pack : previous.packs()) {
+                if (!state.packs().contains(pack)) {
+                    entry.replaced.add(pack);
+                }
+            }
+            // Under the sync lock no lease can be taken; with none held nothing reads them.
+            if (entry.leases.get() == 0 && dropReplacedPacks(packDir, entry.replaced, state)) {
+                reopen = true;
+            }
         }
         if (reopen) {
             // JGit keeps the packs it found open; requests reading a dropped one move to
@@ -480,21 +517,26 @@ public class RepositoryCache {
     }
 
     /**
-     * Deletes the local files of packs the previous state listed and {@code state} no
-     * longer does: only maintenance unlists a pack, and only once another listed pack
-     * holds its objects. (An unlisted pack that was never listed may be a push's in
-     * progress; {@link #discardUnlistedPacks} handles those when no push runs.)
+     * Deletes the local files of {@code replaced} packs that {@code state} does not list (a
+     * name listed again stays), and forgets them. Only maintenance unlists a pack, and only
+     * once another listed pack holds its objects. Called with no lease held.
      */
-    private static boolean dropReplacedPacks(Path packDir, RefState previous, RefState state) throws IOException {
+    private static boolean dropReplacedPacks(Path packDir, Set<String> replaced, RefState state) throws IOException {
         boolean dropped = false;
-        for (String pack : previous.packs()) {
+        for (String pack : List.copyOf(replaced)) {
             if (!state.packs().contains(pack)) {
                 for (String ext : List.of(".pack", ".idx", ".bitmap")) {
                     dropped |= Files.deleteIfExists(packDir.resolve(pack + ext));
                 }
             }
+            replaced.remove(pack);
         }
         return dropped;
+    }
+
+    /** Packs replaced by maintenance whose local files wait for the requests still reading them. */
+    static Set<String> replacedPacks(CachedRepo repo) {
+        return repo.entry.replaced;
     }
 
     /** A change of a repository's pack list: the next state, or null to change nothing. */

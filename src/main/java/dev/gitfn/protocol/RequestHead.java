@@ -20,6 +20,11 @@ final class RequestHead extends FilterInputStream {
         return head.toString(StandardCharsets.ISO_8859_1).contains(text);
     }
 
+    /** Whether the request read so far is exactly {@code text}. */
+    boolean is(String text) {
+        return head.size() == text.length() && head.toString(StandardCharsets.ISO_8859_1).equals(text);
+    }
+
     @Override
     public int read() throws IOException {
         int b = in.read();

@@ -92,6 +92,9 @@ public class SmartProtocol {
                     throw e;
                 }
             }
+            if (!tracked.written() && request.is("0000") && request.read() < 0) {
+                return; // git's probe before a chunked request: an empty answer, as http-backend gives
+            }
             if (!tracked.written()) {
                 // JGit takes a request that ends before its first line for a client that
                 // left; over HTTP it is an empty or truncated body, and git deserves a word.

@@ -88,6 +88,15 @@ class BadInputTest extends PushedRepoTest {
         assertUnchangedAndServing();
     }
 
+    /** git's probe before a chunked request: http-backend answers it with an empty 200, quietly. */
+    @Test
+    void aFlushAloneIsGitsProbeAndGetsAnEmptyAnswer() {
+        HttpResponse<String> probe = post("git-upload-pack", UPLOAD_REQUEST, FLUSH);
+        org.junit.jupiter.api.Assertions.assertEquals(200, probe.statusCode());
+        org.junit.jupiter.api.Assertions.assertEquals("", probe.body());
+        assertUnchangedAndServing();
+    }
+
     @Test
     void bogusWant() {
         byte[] body = concat(pkt("want 1234567890123456789012345678901234567890\n"), FLUSH, pkt("done\n"));

@@ -422,10 +422,19 @@ class MaintenanceTest {
             // downloads the new pack and drops the replaced ones under that request.
             stale.open(name).close();
             assertEquals(0, walkEveryObject(before));
+            assertEquals(4 + 1, packFilesIn(work.resolve("cache-stale")),
+                    "the replaced packs stay while a request reads them");
         }
+        assertEquals(1, packFilesIn(work.resolve("cache-stale")), "and go when the last one is done");
         try (RepositoryCache.CachedRepo after = stale.open(name)) {
             assertEquals(0, walkEveryObject(after));
             assertEquals(state().packs(), after.state().packs());
+        }
+    }
+
+    private long packFilesIn(Path cache) throws Exception {
+        try (var files = Files.walk(cache)) {
+            return files.filter(f -> f.toString().endsWith(".pack")).count();
         }
     }
 

@@ -46,7 +46,8 @@ public final class GitHttpBackend implements AutoCloseable {
                 "server.document-root = \"" + root + "\"",
                 "server.errorlog = \"" + dir.resolve("error.log") + "\"",
                 "server.max-request-size = 2097151",
-                "server.stream-request-body = 2",
+                // Buffered, so a chunked request (libgit2, dulwich) reaches the CGI with its length.
+                "server.stream-request-body = 0",
                 "server.stream-response-body = 2",
                 "alias.url = ( \"/\" => \"" + backend + "/\" )",
                 "cgi.assign = ( \"\" => \"\" )",

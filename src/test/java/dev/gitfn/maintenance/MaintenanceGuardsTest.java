@@ -298,4 +298,61 @@ class MaintenanceGuardsTest {
         assertNull(cache.changeState(name, s -> null, written -> {
         }), "a change that declines writes nothing");
     }
+
+    @Test
+    void aPushOverTheThresholdCompactsInTheBackgroundAndNoneWhenTurnedOff() throws Exception {
+        pushes(3);
+        maintenance(store, cache, 0).serverInfoWritten(cache.open(name));
+        Thread.sleep(200);
+        assertEquals(3, state().packs().size(), "threshold 0: only on demand");
+        Maintenance background = maintenance(store, cache, 3);
+        try (RepositoryCache.CachedRepo repo = cache.open(name)) {
+            background.serverInfoWritten(repo);
+            background.serverInfoWritten(repo); // queued once
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (state().packs().size() > 1 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(1, state().packs().size(), "compacted by itself");
+        background.stop();
+    }
+
+    @Test
+    void aHeldLeaseMakesARunBusyAndRunAllReportsEveryRepository() throws Exception {
+        pushes(2);
+        RepoName other = new RepoName("team/other");
+        cache.create(other);
+        store.put(StoreLayout.leaseKey(name), ("holder x\nuntil " + now.plusSeconds(60).toEpochMilli() + "\n")
+                .getBytes(StandardCharsets.UTF_8));
+        List<Maintenance.Report> reports = maintenance(store, cache, 8).runAll(Maintenance.Mode.AUTO);
+        assertEquals(List.of("team/app", "team/other"), reports.stream().map(Maintenance.Report::repo).toList());
+        assertTrue(reports.get(0).done().startsWith("busy"), reports.get(0).toString());
+        assertEquals(2, state().packs().size(), "nothing changed under another holder's lease");
+        assertEquals("nothing to compact", reports.get(1).done());
+    }
+
+    @Test
+    void deletedPacksAreToldToTheListeners() throws Exception {
+        pushes(2);
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.gitfn.cache.ServerInfoListener listener = new dev.gitfn.cache.ServerInfoListener() {
+            @Override
+            public void serverInfoWritten(RepositoryCache.CachedRepo repo) {
+            }
+
+            @Override
+            public void packsDeleted(RepoName repo, java.util.Collection<String> packs) {
+                told.addAll(packs);
+            }
+        };
+        Maintenance maintenance = new Maintenance(store, cache, dir.resolve("work"), MaintenanceTest.settings(8),
+                List.of(listener), clock);
+        maintenance.run(name, Maintenance.Mode.FULL);
+        List<String> retired = new ArrayList<>(state().retired().keySet());
+        now = now.plus(GRACE);
+        List<String> deleted = maintenance.collect(name);
+        assertEquals(Set.copyOf(retired), Set.copyOf(deleted));
+        assertEquals(Set.copyOf(deleted), Set.copyOf(told), "the published area drops what the store dropped");
+    }
 }

@@ -7,10 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,23 +52,7 @@ class MaintenanceGuardsTest {
     GitfnConfig config;
     RepositoryCache cache;
     RepoName name = new RepoName("team/app");
-    Instant now = Instant.parse("2026-12-01T00:00:00Z");
-    Clock clock = new Clock() {
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    };
+    final MaintenanceTest.MovableClock clock = new MaintenanceTest.MovableClock();
     ObjectId tip;
 
     @BeforeEach
@@ -143,7 +124,7 @@ class MaintenanceGuardsTest {
         assertEquals(12, report.objects(), "4 commits, 4 trees, 4 blobs");
         RefState after = state();
         assertEquals(Set.copyOf(before), after.retired().keySet());
-        assertEquals(Set.of(now.getEpochSecond()), Set.copyOf(after.retired().values()));
+        assertEquals(Set.of(clock.instant().getEpochSecond()), Set.copyOf(after.retired().values()));
         assertTrue(after.integrityOf(after.packs().get(0)).orElseThrow().hasBitmap());
         assertEquals(Map.of(), after.cruft(), "every object is reachable");
         assertEquals(tip, after.refs().get("refs/heads/main"));
@@ -159,14 +140,14 @@ class MaintenanceGuardsTest {
         maintenance.run(name, Maintenance.Mode.FULL);
         List<String> retired = new ArrayList<>(state().retired().keySet());
         retired.sort(null);
-        now = now.plus(GRACE).minusSeconds(1);
+        clock.advance(GRACE.minusSeconds(1));
         assertEquals(List.of(), maintenance.collect(name), "one second early");
         String relisted = retired.get(0);
         cache.changeState(name, s -> s.withPacks(
                 java.util.stream.Stream.concat(s.packs().stream(), java.util.stream.Stream.of(relisted)).toList(),
                 s.integrity(), s.cruft(), s.retired()), written -> {
                 });
-        now = now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         assertEquals(retired.subList(1, 3), maintenance.collect(name));
         assertTrue(inStore(relisted), "listed: never deleted, however old its retirement");
         assertFalse(inStore(retired.get(1)) || inStore(retired.get(2)));
@@ -183,8 +164,8 @@ class MaintenanceGuardsTest {
         store.upload(StoreLayout.packKey(name, orphan, ".bitmap"), junk);
         Maintenance maintenance = maintenance(store, cache, 8);
         assertEquals(List.of(), maintenance.collect(name));
-        assertEquals(Map.of(orphan, now.getEpochSecond()), state().retired());
-        now = now.plus(GRACE);
+        assertEquals(Map.of(orphan, clock.instant().getEpochSecond()), state().retired());
+        clock.advance(GRACE);
         assertEquals(List.of(orphan), maintenance.collect(name));
         assertFalse(store.exists(StoreLayout.packKey(name, orphan, ".bitmap")), "every file of the pack goes");
         assertEquals(Map.of(), state().retired());
@@ -253,15 +234,15 @@ class MaintenanceGuardsTest {
         maintenance.run(name, Maintenance.Mode.FULL);
         RefState after = state();
         assertEquals(1, after.cruft().size());
-        assertEquals(now.getEpochSecond(), after.cruft().values().iterator().next());
+        assertEquals(clock.instant().getEpochSecond(), after.cruft().values().iterator().next());
         String cruft = after.cruft().keySet().iterator().next();
         assertEquals(Set.of(side), idsOf(cruft).stream().filter(id -> id.equals(side)).collect(
                 java.util.stream.Collectors.toSet()));
 
-        now = now.plus(GRACE).minusSeconds(1);
+        clock.advance(GRACE.minusSeconds(1));
         assertEquals("nothing to compact", maintenance.run(name, Maintenance.Mode.AUTO).done(), "still young");
         assertTrue(state().cruft().containsKey(cruft));
-        now = now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         assertEquals("full", maintenance.run(name, Maintenance.Mode.AUTO).done(), "an expired cruft pack");
         assertEquals(Map.of(), state().cruft());
         assertFalse(state().packs().contains(cruft));
@@ -323,7 +304,7 @@ class MaintenanceGuardsTest {
         pushes(2);
         RepoName other = new RepoName("team/other");
         cache.create(other);
-        store.put(StoreLayout.leaseKey(name), ("holder x\nuntil " + now.plusSeconds(60).toEpochMilli() + "\n")
+        store.put(StoreLayout.leaseKey(name), ("holder x\nuntil " + clock.instant().plusSeconds(60).toEpochMilli() + "\n")
                 .getBytes(StandardCharsets.UTF_8));
         List<Maintenance.Report> reports = maintenance(store, cache, 8).runAll(Maintenance.Mode.AUTO);
         assertEquals(List.of("team/app", "team/other"), reports.stream().map(Maintenance.Report::repo).toList());
@@ -350,7 +331,7 @@ class MaintenanceGuardsTest {
                 List.of(listener), clock);
         maintenance.run(name, Maintenance.Mode.FULL);
         List<String> retired = new ArrayList<>(state().retired().keySet());
-        now = now.plus(GRACE);
+        clock.advance(GRACE);
         List<String> deleted = maintenance.collect(name);
         assertEquals(Set.copyOf(retired), Set.copyOf(deleted));
         assertEquals(Set.copyOf(deleted), Set.copyOf(told), "the published area drops what the store dropped");

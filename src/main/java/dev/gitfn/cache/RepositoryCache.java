@@ -334,14 +334,16 @@ public class RepositoryCache {
                 // Side by side: the store is never served as it is (the published area, which
                 // is, keeps git's order itself), so these need no order among them.
                 byte[] infoRefs = ServerInfo.infoRefs(repo.repository(), repo.state());
-                List<BlobStore.IoAction> writes = new ArrayList<>(List.of(
+                BlobStore.inParallel(List.of(
+                        () -> {
+                            // First, so on this thread: the published area makes writes of its own.
+                            for (ServerInfoListener listener : listeners) {
+                                listener.serverInfoWritten(repo);
+                            }
+                        },
                         () -> store.put(StoreLayout.infoPacksKey(name), ServerInfo.infoPacks(repo.state())),
                         () -> store.put(StoreLayout.infoRefsKey(name), infoRefs),
                         () -> store.put(StoreLayout.headKey(name), ServerInfo.head(repo.state()))));
-                for (ServerInfoListener listener : listeners) {
-                    writes.add(() -> listener.serverInfoWritten(repo)); // the published area, derived likewise
-                }
-                BlobStore.inParallel(writes);
                 if (store.getIfChanged(StoreLayout.stateKey(name), repo.etag).kind() == Conditional.Kind.UNCHANGED) {
                     return;
                 }

@@ -67,16 +67,17 @@ public interface BlobStore {
 
     /**
      * Runs store writes side by side (a push's pack files, its derived files) and waits
-     * for all of them: one round trip of waiting instead of one per write. The first
-     * failure is thrown once every write has ended.
+     * for all of them: one round trip of waiting instead of one per write. The first runs
+     * on the calling thread, the others on the store's threads, so a pool thread never
+     * waits for another and nesting cannot starve the pool. The first failure is thrown
+     * once every write has ended.
      */
     static void inParallel(List<IoAction> writes) throws IOException {
-        if (writes.size() == 1) {
-            writes.get(0).run();
+        if (writes.isEmpty()) {
             return;
         }
         List<CompletableFuture<Void>> running = new java.util.ArrayList<>();
-        for (IoAction write : writes) {
+        for (IoAction write : writes.subList(1, writes.size())) {
             running.add(CompletableFuture.runAsync(() -> {
                 try {
                     write.run();
@@ -86,6 +87,11 @@ public interface BlobStore {
             }, StoreThreads.POOL));
         }
         Throwable failure = null;
+        try {
+            writes.get(0).run();
+        } catch (IOException | RuntimeException e) {
+            failure = e;
+        }
         for (CompletableFuture<Void> write : running) {
             try {
                 write.join();

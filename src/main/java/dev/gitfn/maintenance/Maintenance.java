@@ -148,7 +148,7 @@ public class Maintenance implements ServerInfoListener {
             Files.createDirectories(work);
             RefState before = repo.state();
             Compaction compaction = plan(repo, mode, work);
-            RefState after = before;
+            String done = compaction == null ? "nothing to compact" : compaction.kind;
             if (compaction != null) {
                 for (PackRewriter.Written out : compaction.outputs) {
                     upload(name, out, before);
@@ -160,9 +160,9 @@ public class Maintenance implements ServerInfoListener {
                             }
                         });
                 if (written == null) {
+                    done = "stood down: its packs changed meanwhile";
                     LOG.infof("compaction of %s stood down: its packs changed meanwhile", name);
                 } else {
-                    after = written;
                     LOG.infof("compacted %s (%s): %d packs to %d", name, compaction.kind, before.packs().size(),
                             written.packs().size());
                 }
@@ -173,8 +173,7 @@ public class Maintenance implements ServerInfoListener {
             RefState last = currentState(name);
             boolean bitmap = last.packs().stream().anyMatch(p -> last.integrityOf(p).map(PackIntegrity::hasBitmap)
                     .orElse(false));
-            return new Report(name.value(), compaction == null ? "nothing to compact" : compaction.kind,
-                    before.packs().size(), last.packs().size(), objects, bitmap, last.retired().size(), deleted);
+            return new Report(name.value(), done, before.packs().size(), last.packs().size(), objects, bitmap, last.retired().size(), deleted);
         } finally {
             deleteTree(work);
         }

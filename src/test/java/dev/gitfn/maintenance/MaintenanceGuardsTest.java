@@ -194,6 +194,7 @@ class MaintenanceGuardsTest {
         Maintenance.Report report = waiting.get(60, TimeUnit.SECONDS);
         assertEquals(replaced.packs(), state().packs(), "its swap declined: the other change stands");
         assertEquals(1, report.packsAfter());
+        assertTrue(report.done().startsWith("stood down"), report.done());
     }
 
     @Test

@@ -2,8 +2,9 @@ package dev.gitfn.cache;
 
 /**
  * Where a repository's files live in the store. The layout is a standard bare
- * repository (packs only), so the store folder or bucket can be served as is
- * to dumb-HTTP clients; the ref state is one extra file git ignores.
+ * repository (packs only, with their bitmaps after maintenance) plus the ref state
+ * and the maintenance lease, files git ignores. The store is private: dumb-HTTP
+ * clients read the published area, a copy of public repositories only.
  */
 public final class StoreLayout {
     /** The authoritative ref state, changed only by compare-and-swap. */

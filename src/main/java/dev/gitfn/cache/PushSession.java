@@ -83,10 +83,7 @@ public final class PushSession {
         for (String pack : newPacks) {
             integrity.put(pack, PackIntegrity.of(RepositoryCache.packFile(repo, pack, ".pack"),
                     RepositoryCache.packFile(repo, pack, ".idx")));
-            for (String ext : List.of(".idx", ".pack")) {
-                uploads.add(() -> store.upload(StoreLayout.packKey(name, pack, ext),
-                        RepositoryCache.packFile(repo, pack, ext)));
-            }
+            uploads.addAll(uploadsOf(pack));
         }
         // Side by side: nothing names them until the swap below.
         BlobStore.inParallel(uploads);
@@ -171,13 +168,20 @@ public final class PushSession {
                 continue;
             }
             try {
-                store.upload(StoreLayout.packKey(repo.name(), pack, ".idx"), RepositoryCache.packFile(repo, pack, ".idx"));
-                store.upload(StoreLayout.packKey(repo.name(), pack, ".pack"),
-                        RepositoryCache.packFile(repo, pack, ".pack"));
+                BlobStore.inParallel(uploadsOf(pack));
             } catch (IOException | RuntimeException e) {
                 LOG.warnf(e, "push to %s landed, but uploading its revived pack %s again failed", repo.name(), pack);
             }
         }
+    }
+
+    /** The uploads of one local pack's files (index and pack) to their store keys. */
+    private List<BlobStore.IoAction> uploadsOf(String pack) {
+        return List.of(
+                () -> store.upload(StoreLayout.packKey(repo.name(), pack, ".idx"),
+                        RepositoryCache.packFile(repo, pack, ".idx")),
+                () -> store.upload(StoreLayout.packKey(repo.name(), pack, ".pack"),
+                        RepositoryCache.packFile(repo, pack, ".pack")));
     }
 
     /** Instances' clocks may differ by this much when comparing a retirement time with a push's start. */

@@ -8,7 +8,7 @@ import dev.gitfn.auth.AccessControl;
 import dev.gitfn.auth.AuthenticationRequiredException;
 import dev.gitfn.auth.Permission;
 import dev.gitfn.auth.Principal;
-import dev.gitfn.cache.RepoName;
+import dev.gitfn.repo.RepoName;
 import dev.gitfn.config.GitfnConfig;
 import io.smallrye.mutiny.Uni;
 

@@ -4,9 +4,9 @@ import java.util.Optional;
 
 import dev.gitfn.auth.AccessDeniedException;
 import dev.gitfn.auth.AuthenticationRequiredException;
-import dev.gitfn.cache.InvalidRepoNameException;
-import dev.gitfn.cache.RepoExistsException;
-import dev.gitfn.cache.RepoNotFoundException;
+import dev.gitfn.repo.InvalidRepoNameException;
+import dev.gitfn.repo.RepoExistsException;
+import dev.gitfn.repo.RepoNotFoundException;
 import dev.gitfn.storage.StorageUnavailableException;
 
 /**

@@ -8,8 +8,8 @@ import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.gitfn.cache.RepoName;
-import dev.gitfn.cache.RepoNotFoundException;
+import dev.gitfn.repo.RepoName;
+import dev.gitfn.repo.RepoNotFoundException;
 import dev.gitfn.config.GitfnConfig;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;

@@ -14,7 +14,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.smallrye.mutiny.Uni;
 
-import dev.gitfn.cache.RepoName;
+import dev.gitfn.repo.RepoName;
+import dev.gitfn.repo.StoreLayout;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.storage.BlobStore;
 import dev.gitfn.storage.BlobStore.Versioned;
@@ -30,7 +31,6 @@ import dev.gitfn.storage.PreconditionFailedException;
  */
 @ApplicationScoped
 public class AuthDirectory {
-    static final String ROOT = ".gitfn/";
     private static final int MAX_ATTEMPTS = 16;
     /** Names are chosen by clients (any user name in a Basic header): the cache must not grow with them. */
     private static final int MAX_CACHED = 10_000;
@@ -161,10 +161,10 @@ public class AuthDirectory {
     }
 
     static String userKey(String name) {
-        return ROOT + "users/" + name + ".json";
+        return StoreLayout.userKey(name);
     }
 
     static String accessKey(RepoName repo) {
-        return ROOT + "access/" + repo.value() + ".json";
+        return StoreLayout.accessKey(repo);
     }
 }

@@ -1,5 +1,11 @@
 package dev.gitfn.cache;
 
+import dev.gitfn.repo.RepoName;
+import dev.gitfn.repo.RepoNotFoundException;
+import dev.gitfn.repo.RefState;
+import dev.gitfn.repo.StoreLayout;
+import dev.gitfn.repo.PackIntegrity;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;

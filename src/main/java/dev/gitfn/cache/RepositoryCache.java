@@ -1,5 +1,14 @@
 package dev.gitfn.cache;
 
+import dev.gitfn.repo.RepoName;
+import dev.gitfn.repo.InvalidRepoNameException;
+import dev.gitfn.repo.RepoExistsException;
+import dev.gitfn.repo.RepoNotFoundException;
+import dev.gitfn.repo.RefState;
+import dev.gitfn.repo.StoreLayout;
+import dev.gitfn.repo.PackIntegrity;
+import dev.gitfn.repo.ServerInfo;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package dev.gitfn.cache;
 
+import dev.gitfn.repo.RepoName;
+
 import java.io.IOException;
 
 import dev.gitfn.cache.RepositoryCache.CachedRepo;

@@ -13,9 +13,9 @@ import dev.gitfn.admission.Admission;
 import dev.gitfn.admission.Refusal;
 import dev.gitfn.auth.AccessDeniedException;
 import dev.gitfn.auth.AuthenticationRequiredException;
-import dev.gitfn.cache.InvalidRepoNameException;
-import dev.gitfn.cache.RepoExistsException;
-import dev.gitfn.cache.RepoNotFoundException;
+import dev.gitfn.repo.InvalidRepoNameException;
+import dev.gitfn.repo.RepoExistsException;
+import dev.gitfn.repo.RepoNotFoundException;
 import dev.gitfn.storage.StorageUnavailableException;
 
 /**

@@ -17,7 +17,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 
 import dev.gitfn.admission.Admitted;
 import dev.gitfn.auth.AccessControl;
-import dev.gitfn.cache.RepoName;
+import dev.gitfn.repo.RepoName;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.config.GitfnConfig;

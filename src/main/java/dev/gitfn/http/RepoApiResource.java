@@ -22,7 +22,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.gitfn.auth.AuthDirectory;
 import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.auth.UserRecord;
-import dev.gitfn.cache.RepoName;
+import dev.gitfn.repo.RepoName;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.maintenance.Maintenance;
 import dev.gitfn.publish.Publisher;

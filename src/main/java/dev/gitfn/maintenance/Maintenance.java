@@ -28,13 +28,13 @@ import jakarta.inject.Inject;
 import org.eclipse.jgit.lib.ObjectId;
 import org.jboss.logging.Logger;
 
-import dev.gitfn.cache.PackIntegrity;
-import dev.gitfn.cache.RefState;
-import dev.gitfn.cache.RepoName;
+import dev.gitfn.repo.PackIntegrity;
+import dev.gitfn.repo.RefState;
+import dev.gitfn.repo.RepoName;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.cache.ServerInfoListener;
-import dev.gitfn.cache.StoreLayout;
+import dev.gitfn.repo.StoreLayout;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.storage.BlobStore;
 

@@ -28,8 +28,8 @@ import org.eclipse.jgit.revwalk.RevObject;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.pack.PackConfig;
 
-import dev.gitfn.cache.PackIntegrity;
-import dev.gitfn.cache.RefState;
+import dev.gitfn.repo.PackIntegrity;
+import dev.gitfn.repo.RefState;
 
 /**
  * Writes the packs maintenance makes, with JGit's pack writer, into a work folder:

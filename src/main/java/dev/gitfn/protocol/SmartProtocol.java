@@ -20,8 +20,8 @@ import org.eclipse.jgit.transport.UploadPack;
 import org.jboss.logging.Logger;
 
 import dev.gitfn.auth.RepoAccess;
-import dev.gitfn.cache.RepoName;
-import dev.gitfn.cache.PackIntegrity;
+import dev.gitfn.repo.RepoName;
+import dev.gitfn.repo.PackIntegrity;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.config.GitfnConfig;

@@ -18,8 +18,8 @@ import org.jboss.logging.Logger;
 
 import dev.gitfn.auth.AccessControl;
 import dev.gitfn.auth.AuthDirectory;
-import dev.gitfn.cache.RepoName;
-import dev.gitfn.cache.RepoNotFoundException;
+import dev.gitfn.repo.RepoName;
+import dev.gitfn.repo.RepoNotFoundException;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.cache.ServerInfoListener;

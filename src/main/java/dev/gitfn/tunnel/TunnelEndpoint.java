@@ -24,7 +24,7 @@ import dev.gitfn.admission.Client;
 import dev.gitfn.admission.Refusal;
 import dev.gitfn.admission.Transport;
 import dev.gitfn.auth.RepoAccess;
-import dev.gitfn.cache.RepoName;
+import dev.gitfn.repo.RepoName;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.config.GitfnConfig;

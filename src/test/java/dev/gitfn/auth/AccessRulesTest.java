@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.gitfn.cache.RepoName;
-import dev.gitfn.cache.RepoNotFoundException;
+import dev.gitfn.repo.RepoName;
+import dev.gitfn.repo.RepoNotFoundException;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.storage.FsBlobStore;
 import dev.gitfn.support.Configs;

@@ -1,5 +1,7 @@
 package dev.gitfn.cache;
 
+import dev.gitfn.repo.RepoName;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

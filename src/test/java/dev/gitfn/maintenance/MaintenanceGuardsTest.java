@@ -27,10 +27,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.gitfn.cache.RefState;
-import dev.gitfn.cache.RepoName;
+import dev.gitfn.repo.RefState;
+import dev.gitfn.repo.RepoName;
 import dev.gitfn.cache.RepositoryCache;
-import dev.gitfn.cache.StoreLayout;
+import dev.gitfn.repo.StoreLayout;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.storage.BlobStore;
 import dev.gitfn.storage.FsBlobStore;

@@ -30,10 +30,10 @@ import org.eclipse.jgit.revwalk.RevObject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.gitfn.cache.RefState;
-import dev.gitfn.cache.RepoName;
+import dev.gitfn.repo.RefState;
+import dev.gitfn.repo.RepoName;
 import dev.gitfn.cache.RepositoryCache;
-import dev.gitfn.cache.StoreLayout;
+import dev.gitfn.repo.StoreLayout;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.storage.BlobStore;
 import dev.gitfn.storage.StorageUnavailableException;

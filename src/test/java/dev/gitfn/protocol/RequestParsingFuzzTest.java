@@ -25,8 +25,8 @@ import org.eclipse.jgit.transport.UploadPack;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
-import dev.gitfn.cache.InvalidRepoNameException;
-import dev.gitfn.cache.RepoName;
+import dev.gitfn.repo.InvalidRepoNameException;
+import dev.gitfn.repo.RepoName;
 import dev.gitfn.storage.StoreKeys;
 
 /**

@@ -1,4 +1,4 @@
-package dev.gitfn.cache;
+package dev.gitfn.repo;
 
 /** A repository name that breaks the rule in {@link RepoName}. */
 public class InvalidRepoNameException extends IllegalArgumentException {

@@ -1,4 +1,4 @@
-package dev.gitfn.cache;
+package dev.gitfn.repo;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

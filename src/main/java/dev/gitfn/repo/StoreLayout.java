@@ -1,4 +1,4 @@
-package dev.gitfn.cache;
+package dev.gitfn.repo;
 
 /**
  * Where a repository's files live in the store. The layout is a standard bare
@@ -8,9 +8,22 @@ package dev.gitfn.cache;
  */
 public final class StoreLayout {
     /** The authoritative ref state, changed only by compare-and-swap. */
-    static final String STATE_FILE = "gitfn-state";
+    public static final String STATE_FILE = "gitfn-state";
+
+    /** gitfn's own records: a name no repository can have, and never published. */
+    public static final String RECORDS = ".gitfn/";
 
     private StoreLayout() {
+    }
+
+    /** A user's record: groups and token hashes. */
+    public static String userKey(String user) {
+        return RECORDS + "users/" + user + ".json";
+    }
+
+    /** A repository's access lists and protected refs. */
+    public static String accessKey(RepoName repo) {
+        return RECORDS + "access/" + repo.value() + ".json";
     }
 
     /**
@@ -19,8 +32,8 @@ public final class StoreLayout {
      * {@code Team/App} and {@code team/app} (they would collide on case-insensitive file
      * systems and confuse people).
      */
-    static String nameIndexKey(RepoName name) {
-        return ".gitfn/names/" + name.value().toLowerCase(java.util.Locale.ROOT) + ".name";
+    public static String nameIndexKey(RepoName name) {
+        return RECORDS + "names/" + name.value().toLowerCase(java.util.Locale.ROOT) + ".name";
     }
 
     /**
@@ -36,19 +49,19 @@ public final class StoreLayout {
         return name.directory() + "/objects/pack/";
     }
 
-    static String stateKey(RepoName name) {
+    public static String stateKey(RepoName name) {
         return name.directory() + "/" + STATE_FILE;
     }
 
-    static String headKey(RepoName name) {
+    public static String headKey(RepoName name) {
         return name.directory() + "/HEAD";
     }
 
-    static String infoRefsKey(RepoName name) {
+    public static String infoRefsKey(RepoName name) {
         return name.directory() + "/info/refs";
     }
 
-    static String infoPacksKey(RepoName name) {
+    public static String infoPacksKey(RepoName name) {
         return name.directory() + "/objects/info/packs";
     }
 

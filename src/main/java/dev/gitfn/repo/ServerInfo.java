@@ -1,4 +1,4 @@
-package dev.gitfn.cache;
+package dev.gitfn.repo;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,12 +9,12 @@ import org.eclipse.jgit.revwalk.RevTag;
 import org.eclipse.jgit.revwalk.RevWalk;
 
 /** The files {@code git update-server-info} writes, made from a {@link RefState}. */
-final class ServerInfo {
+public final class ServerInfo {
     private ServerInfo() {
     }
 
     /** {@code objects/info/packs}: one {@code P <pack>} line per pack, then an empty line. */
-    static byte[] infoPacks(RefState state) {
+    public static byte[] infoPacks(RefState state) {
         StringBuilder b = new StringBuilder();
         for (String pack : state.packs()) {
             b.append("P ").append(pack).append(".pack\n");
@@ -24,7 +24,7 @@ final class ServerInfo {
     }
 
     /** {@code info/refs}: {@code <id>\t<ref>} per ref, plus the peeled {@code ^{}} line of annotated tags. */
-    static byte[] infoRefs(Repository repo, RefState state) throws IOException {
+    public static byte[] infoRefs(Repository repo, RefState state) throws IOException {
         StringBuilder b = new StringBuilder();
         try (RevWalk walk = new RevWalk(repo)) {
             for (var ref : state.refs().entrySet()) {
@@ -40,7 +40,7 @@ final class ServerInfo {
     }
 
     /** {@code HEAD}: a symbolic ref to the default branch. */
-    static byte[] head(RefState state) {
+    public static byte[] head(RefState state) {
         return ("ref: " + state.head() + "\n").getBytes(StandardCharsets.UTF_8);
     }
 }

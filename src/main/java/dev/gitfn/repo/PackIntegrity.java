@@ -1,4 +1,4 @@
-package dev.gitfn.cache;
+package dev.gitfn.repo;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,7 +68,7 @@ public record PackIntegrity(long packBytes, String packSha256, long idxBytes, St
     }
 
     /** Why {@code file} is not the recorded {@code ext} file, or null when it is. */
-    String mismatch(Path file, String ext) throws IOException {
+    public String mismatch(Path file, String ext) throws IOException {
         long size = Files.size(file);
         if (size != bytes(ext)) {
             return size + " bytes where " + bytes(ext) + " were recorded";

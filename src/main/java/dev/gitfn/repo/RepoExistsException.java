@@ -1,4 +1,4 @@
-package dev.gitfn.cache;
+package dev.gitfn.repo;
 
 /** A repository of that name already exists. */
 public class RepoExistsException extends RuntimeException {

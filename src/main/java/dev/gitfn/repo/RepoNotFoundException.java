@@ -1,4 +1,4 @@
-package dev.gitfn.cache;
+package dev.gitfn.repo;
 
 /** The store holds no repository of that name. */
 public class RepoNotFoundException extends RuntimeException {

@@ -6,6 +6,7 @@ import org.jboss.logging.Logger;
 
 import dev.gitfn.auth.AccessControl;
 import dev.gitfn.auth.AuthenticationRequiredException;
+import dev.gitfn.auth.Credentials;
 import dev.gitfn.auth.Permission;
 import dev.gitfn.auth.Principal;
 import dev.gitfn.repo.RepoName;
@@ -77,12 +78,26 @@ public class Admission {
      */
     public Uni<Admitted> admit(Transport transport, Client client, String authorization, String repoPath,
             Permission permission) {
+        return admit(transport, client, Credentials.header(authorization), repoPath, permission);
+    }
+
+    /**
+     * {@link #admit(Transport, Client, String, String, Permission)} for any transport's
+     * credentials. git:// may only read, whatever it asks for.
+     */
+    public Uni<Admitted> admit(Transport transport, Client client, Credentials credentials, String repoPath,
+            Permission permission) {
         boolean stateChanging = permission == Permission.WRITE || transport == Transport.TUNNEL;
         return Uni.createFrom().item(() -> {
-            browsers.check(client, access.enabled(), stateChanging);
+            if (transport == Transport.DAEMON && permission != Permission.READ) {
+                throw new Refusal(Refusal.Reason.FORBIDDEN, "service not enabled");
+            }
+            if (transport.browserReachable()) {
+                browsers.check(client, access.enabled(), stateChanging);
+            }
             return RepoName.parse(repoPath);
         })
-                .flatMap(name -> signedIn(client, authorization, access.authorize(authorization, name, permission))
+                .flatMap(name -> signedIn(client, credentials, access.authorize(credentials, name, permission))
                         .map(granted -> new Admitted(name, granted.who(), granted.rules())))
                 .onFailure().transform(this::typed);
     }
@@ -91,7 +106,7 @@ public class Admission {
     public Uni<Principal> admitAdmin(Transport transport, Client client, String authorization,
             boolean stateChanging) {
         return Uni.createFrom().voidItem().invoke(() -> browsers.check(client, access.enabled(), stateChanging))
-                .flatMap(ok -> signedIn(client, authorization, access.requireAdmin(authorization)))
+                .flatMap(ok -> signedIn(client, Credentials.header(authorization), access.requireAdmin(authorization)))
                 .onFailure().transform(this::typed);
     }
 
@@ -99,12 +114,13 @@ public class Admission {
      * A check whose wrong credentials count as a failed sign-in: logged (the user name and
      * address, never the secret), answered later each time, then with 429.
      */
-    private <T> Uni<T> signedIn(Client client, String authorization, Uni<T> check) {
-        if (authorization == null || authorization.isBlank()) {
+    private <T> Uni<T> signedIn(Client client, Credentials credentials, Uni<T> check) {
+        if (!credentials.presented()) {
             return check; // anonymous: nothing was tried
         }
         return check.onFailure(AuthenticationRequiredException.class).recoverWithUni(e -> {
-            String user = AccessControl.claimedUser(authorization);
+            String user = credentials instanceof Credentials.Header h ? AccessControl.claimedUser(h.authorization())
+                    : null;
             FailedLogins.Verdict verdict = failures.record(client.address(), user);
             LOG.infof("failed sign-in%s from %s (%s; %d in this window)", user == null ? "" : " as '"
                     + Printable.of(user, 64) + "'", client.address(), e.getMessage(), verdict.failures());

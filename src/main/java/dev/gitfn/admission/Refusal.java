@@ -17,29 +17,49 @@ import dev.gitfn.storage.StorageUnavailableException;
  */
 public final class Refusal extends RuntimeException {
 
-    /** The kinds of refusal and their HTTP status. */
+    /**
+     * The kinds of refusal and their wire forms: the HTTP status (smart HTTP, the API, the
+     * tunnel's upgrade), the exit status of an SSH command (with the message on stderr as
+     * {@code fatal: ...}), and the words of git daemon's {@code ERR} line, which, as
+     * {@code git daemon} does without {@code --informative-errors}, never tell a missing
+     * repository from one the client may not read.
+     */
     public enum Reason {
-        INVALID_REQUEST(400),
+        INVALID_REQUEST(400, 128, "invalid request"),
         /** No or wrong credentials: git asks for (other) credentials. */
-        UNAUTHENTICATED(401),
-        FORBIDDEN(403),
+        UNAUTHENTICATED(401, 128, "access denied or repository not exported"),
+        FORBIDDEN(403, 128, "service not enabled"),
         /** Missing, or private and not readable by a signed-in user: the same answer. */
-        NOT_FOUND(404),
-        CONFLICT(409),
-        LENGTH_REQUIRED(411),
-        TOO_LARGE(413),
-        UNSUPPORTED_MEDIA_TYPE(415),
-        TOO_MANY_REQUESTS(429),
-        UNAVAILABLE(503);
+        NOT_FOUND(404, 128, "access denied or repository not exported"),
+        CONFLICT(409, 128, "conflict"),
+        LENGTH_REQUIRED(411, 128, "length required"),
+        TOO_LARGE(413, 128, "request too large"),
+        UNSUPPORTED_MEDIA_TYPE(415, 128, "unsupported media type"),
+        TOO_MANY_REQUESTS(429, 128, "too many requests, try again later"),
+        UNAVAILABLE(503, 128, "storage unavailable, try again shortly");
 
         private final int httpStatus;
+        private final int sshExitStatus;
+        private final String daemonError;
 
-        Reason(int httpStatus) {
+        Reason(int httpStatus, int sshExitStatus, String daemonError) {
             this.httpStatus = httpStatus;
+            this.sshExitStatus = sshExitStatus;
+            this.daemonError = daemonError;
         }
 
         public int httpStatus() {
             return httpStatus;
+        }
+
+        /** 128, git's own exit status when a command dies. */
+        public int sshExitStatus() {
+            return sshExitStatus;
+        }
+
+        /** What git daemon's {@code ERR <words>: <path>} line says. */
+        public String daemonError() {
+            return daemonError;
         }
     }
 

@@ -76,10 +76,15 @@ public class AccessControl {
      * not push: 403). Store reads block no thread.
      */
     public Uni<Authorized> authorize(String authorization, RepoName repo, Permission permission) {
+        return authorize(Credentials.header(authorization), repo, permission);
+    }
+
+    /** {@link #authorize(String, RepoName, Permission)} for credentials of any transport. */
+    public Uni<Authorized> authorize(Credentials credentials, RepoName repo, Permission permission) {
         if (!enabled()) {
             return Uni.createFrom().item(new Authorized(Principal.ANONYMOUS, RepoAccess.NONE));
         }
-        return authenticate(authorization).flatMap(who -> directory.accessAsync(repo).map(access -> {
+        return authenticate(credentials).flatMap(who -> directory.accessAsync(repo).map(access -> {
             boolean allowed = permission == Permission.READ ? access.canRead(who) : access.canWrite(who);
             if (allowed) {
                 return new Authorized(who, access);
@@ -113,6 +118,33 @@ public class AccessControl {
     }
 
     /** Who the credentials name: {@link Principal#ANONYMOUS} without any, 401 when they are wrong. */
+    public Uni<Principal> authenticate(Credentials credentials) {
+        if (credentials instanceof Credentials.SshKey ssh) {
+            return keyOwner(ssh.key());
+        }
+        return authenticate(((Credentials.Header) credentials).authorization());
+    }
+
+    /**
+     * The user an SSH key signs in: the one its index entry names, if that user's record
+     * still lists the key (removing the key from the record, or the user, ends it at once).
+     */
+    public Uni<Principal> keyOwner(SshPublicKey key) {
+        return directory.sshKeyOwnerAsync(key)
+                .flatMap(owner -> owner.isEmpty() ? Uni.createFrom().item(Optional.<UserRecord>empty())
+                        : directory.userAsync(owner.get()))
+                .map(record -> {
+                    boolean listed = record.map(u -> u.keys().stream()
+                            .anyMatch(k -> k.fingerprint().equals(key.fingerprint()))).orElse(false);
+                    if (!listed) {
+                        throw new AuthenticationRequiredException("unknown SSH key " + key.fingerprint());
+                    }
+                    Set<String> groups = Set.copyOf(record.get().groups());
+                    return new Principal(record.get().name(), groups, groups.contains(adminGroup));
+                });
+    }
+
+    /** Who an {@code Authorization} header names. */
     public Uni<Principal> authenticate(String authorization) {
         if (authorization == null || authorization.isBlank()) {
             return Uni.createFrom().item(Principal.ANONYMOUS);

@@ -90,7 +90,11 @@ public class AuthDirectory {
         if (!UserRecord.validName(name)) {
             return;
         }
+        Optional<UserRecord> gone = store.get(userKey(name)).map(v -> parse(v, UserRecord.class));
         store.delete(userKey(name));
+        for (UserRecord.KeyRecord key : gone.map(UserRecord::keys).orElse(java.util.List.of())) {
+            store.delete(StoreLayout.sshKeyKey(SshPublicKey.parse(key.key()).sha256Hex()));
+        }
         cache.remove(userKey(name));
     }
 
@@ -100,6 +104,80 @@ public class AuthDirectory {
             return Optional.empty();
         }
         return update(userKey(name), UserRecord.class, current -> current.map(change));
+    }
+
+    /** Who an SSH key's index names as its owner (a pointer: the owner's record must still list the key). */
+    public Uni<Optional<String>> sshKeyOwnerAsync(SshPublicKey key) {
+        return readAsync(StoreLayout.sshKeyKey(key.sha256Hex()))
+                .map(v -> v.map(record -> parse(record, KeyOwner.class).user()));
+    }
+
+    /** The body of an SSH key's index entry. */
+    record KeyOwner(String user) {
+    }
+
+    /**
+     * Adds an SSH key to a user: first claims the key's index entry (create-only, so two
+     * users cannot both own one key; an entry whose user no longer lists the key is stale and
+     * taken over), then adds it to the user's record by compare-and-swap.
+     *
+     * @return the user as changed; empty if there is no such user
+     * @throws IllegalStateException when another user owns the key
+     */
+    public Optional<UserRecord> addSshKey(String name, SshPublicKey key, UserRecord.KeyRecord record)
+            throws IOException {
+        if (user(name).isEmpty()) {
+            return Optional.empty();
+        }
+        String indexKey = StoreLayout.sshKeyKey(key.sha256Hex());
+        byte[] index = json.writeValueAsBytes(new KeyOwner(name));
+        for (int attempt = 0; ; attempt++) {
+            Optional<Versioned> current = store.get(indexKey);
+            if (current.isPresent()) {
+                String owner = parse(current.get(), KeyOwner.class).user();
+                boolean listed = user(owner).map(u -> u.keys().stream()
+                        .anyMatch(k -> k.fingerprint().equals(key.fingerprint()))).orElse(false);
+                if (listed && !owner.equals(name)) {
+                    throw new IllegalStateException("this key already belongs to another user");
+                }
+                if (listed) {
+                    return user(name); // already this user's: adding it again changes nothing
+                }
+            }
+            try {
+                store.putIfMatch(indexKey, index, current.map(Versioned::etag).orElse(null));
+                cache.remove(indexKey);
+                break;
+            } catch (PreconditionFailedException e) {
+                if (attempt >= MAX_ATTEMPTS) {
+                    throw new IOException("too much contention on " + indexKey);
+                }
+            }
+        }
+        return updateUser(name, u -> u.keys().stream().anyMatch(k -> k.fingerprint().equals(key.fingerprint())) ? u
+                : u.withKeys(append(u.keys(), record)));
+    }
+
+    /** Removes an SSH key from a user by its id; false if the user has no such key. */
+    public boolean removeSshKey(String name, String id) throws IOException {
+        UserRecord.KeyRecord[] removed = {null};
+        updateUser(name, u -> {
+            removed[0] = u.keys().stream().filter(k -> k.id().equals(id)).findFirst().orElse(null);
+            return u.withKeys(u.keys().stream().filter(k -> !k.id().equals(id)).toList());
+        });
+        if (removed[0] == null) {
+            return false;
+        }
+        // The record no longer lists it, so it signs no one in; the pointer goes too.
+        store.delete(StoreLayout.sshKeyKey(SshPublicKey.parse(removed[0].key()).sha256Hex()));
+        cache.remove(StoreLayout.sshKeyKey(SshPublicKey.parse(removed[0].key()).sha256Hex()));
+        return true;
+    }
+
+    private static <T> java.util.List<T> append(java.util.List<T> list, T item) {
+        java.util.List<T> copy = new java.util.ArrayList<>(list);
+        copy.add(item);
+        return copy;
     }
 
     /** Changes a repository's access record by compare-and-swap. */

@@ -41,6 +41,10 @@ public interface GitfnConfig {
 
     Tunnel tunnel();
 
+    Ssh ssh();
+
+    Daemon daemon();
+
     Publish publish();
 
     Http http();
@@ -133,6 +137,63 @@ public interface GitfnConfig {
         /** Tunnels one instance serves at once; more are answered 503 at the upgrade. */
         @WithDefault("64")
         int maxSessions();
+    }
+
+    /**
+     * git over SSH, for long-running installations (a cloud function has no raw TCP).
+     * Off unless a port is set.
+     */
+    interface Ssh {
+        /** The port to listen on (on {@code quarkus.http.host}'s address); unset: no SSH. */
+        Optional<Integer> port();
+
+        /**
+         * A PEM file with the host's private key (an OpenSSH or PKCS#8 key, e.g. from a
+         * Kubernetes Secret). Unset: one key generated once into the store, under a
+         * compare-and-swap, so every instance presents the same key.
+         */
+        Optional<Path> hostKey();
+
+        /** SSH sessions one instance holds at once; more are disconnected at once. */
+        @WithDefault("64")
+        int maxSessions();
+
+        /** Connections not yet signed in, at once; more are disconnected at once. */
+        @WithDefault("16")
+        int maxUnauthenticated();
+
+        /** Time a connection has to sign in. */
+        @WithDefault("20s")
+        Duration authTimeout();
+
+        /** Keys a connection may try before it is disconnected. */
+        @WithDefault("6")
+        int maxAuthAttempts();
+
+        /** A session in which nothing moves either way for this long is closed. */
+        @WithDefault("60s")
+        Duration idleTimeout();
+    }
+
+    /**
+     * git's daemon protocol ({@code git://}): anonymous, read-only, public repositories
+     * only. Off unless a port is set.
+     */
+    interface Daemon {
+        /** The port to listen on (on {@code quarkus.http.host}'s address); unset: no git://. */
+        Optional<Integer> port();
+
+        /** Connections one instance holds at once; more get an {@code ERR} line and are closed. */
+        @WithDefault("64")
+        int maxConnections();
+
+        /** Time a client has to send its request line. */
+        @WithDefault("10s")
+        Duration requestTimeout();
+
+        /** A connection in which nothing moves either way for this long is closed. */
+        @WithDefault("60s")
+        Duration idleTimeout();
     }
 
     /**

@@ -18,6 +18,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import dev.gitfn.auth.AuthDirectory;
+import dev.gitfn.auth.SshPublicKey;
 import dev.gitfn.auth.Tokens;
 import dev.gitfn.auth.UserRecord;
 
@@ -90,7 +91,7 @@ public class UserApiResource {
         if (groups == null) {
             return badName();
         }
-        return directory.updateUser(name, u -> new UserRecord(u.name(), groups, u.tokens()))
+        return directory.updateUser(name, u -> u.withGroups(groups))
                 .map(u -> Response.ok(UserView.of(u)).build()).orElseGet(() -> noUser(name));
     }
 
@@ -113,7 +114,7 @@ public class UserApiResource {
         return directory.updateUser(name, u -> {
             List<UserRecord.TokenRecord> tokens = new ArrayList<>(u.tokens());
             tokens.add(record);
-            return new UserRecord(u.name(), u.groups(), tokens);
+            return u.withTokens(tokens);
         }).map(u -> Response.status(Response.Status.CREATED).entity(new NewToken(id, token)).build())
                 .orElseGet(() -> noUser(name));
     }
@@ -124,13 +125,66 @@ public class UserApiResource {
         boolean[] found = {false};
         var user = directory.updateUser(name, u -> {
             found[0] = u.tokens().stream().anyMatch(t -> t.id().equals(id));
-            return new UserRecord(u.name(), u.groups(), u.tokens().stream().filter(t -> !t.id().equals(id)).toList());
+            return u.withTokens(u.tokens().stream().filter(t -> !t.id().equals(id)).toList());
         });
         if (user.isEmpty()) {
             return noUser(name);
         }
         return found[0] ? Response.noContent().build()
                 : GitHttpErrors.text(Response.Status.NOT_FOUND, "user " + name + " has no token " + id);
+    }
+
+    /** Body of {@code POST /api/users/<name>/keys}: one {@code authorized_keys} line. */
+    public record KeyRequest(String key) {
+    }
+
+    /** A key as listed: its id (to remove it), type, fingerprint, comment and when it was added. */
+    public record KeyView(String id, String key, String fingerprint, String comment, String created) {
+        static KeyView of(UserRecord.KeyRecord k) {
+            return new KeyView(k.id(), k.key(), k.fingerprint(), k.comment(), k.created());
+        }
+    }
+
+    /** Adds an SSH public key (ed25519, ECDSA, RSA of 2048 bits or more) to a user; a key belongs to one user. */
+    @POST
+    @Path("{name}/keys")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response addKey(@PathParam("name") String name, KeyRequest request) throws IOException {
+        SshPublicKey key;
+        try {
+            key = SshPublicKey.parse(request == null ? null : request.key());
+        } catch (IllegalArgumentException e) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, e.getMessage());
+        }
+        String id = key.sha256Hex().substring(0, 16);
+        UserRecord.KeyRecord record = new UserRecord.KeyRecord(id, key.line(), key.fingerprint(),
+                key.comment().length() > 200 ? key.comment().substring(0, 200) : key.comment(), Instant.now().toString());
+        try {
+            return directory.addSshKey(name, key, record)
+                    .map(u -> Response.status(Response.Status.CREATED).entity(KeyView.of(u.keys().stream()
+                            .filter(k -> k.fingerprint().equals(key.fingerprint())).findFirst().orElse(record)))
+                            .build())
+                    .orElseGet(() -> noUser(name));
+        } catch (IllegalStateException taken) {
+            return GitHttpErrors.text(Response.Status.CONFLICT, taken.getMessage());
+        }
+    }
+
+    @GET
+    @Path("{name}/keys")
+    public Response keys(@PathParam("name") String name) throws IOException {
+        return directory.user(name).map(u -> Response.ok(u.keys().stream().map(KeyView::of).toList()).build())
+                .orElseGet(() -> noUser(name));
+    }
+
+    @DELETE
+    @Path("{name}/keys/{id}")
+    public Response removeKey(@PathParam("name") String name, @PathParam("id") String id) throws IOException {
+        if (directory.user(name).isEmpty()) {
+            return noUser(name);
+        }
+        return directory.removeSshKey(name, id) ? Response.noContent().build()
+                : GitHttpErrors.text(Response.Status.NOT_FOUND, "user " + name + " has no key " + id);
     }
 
     /** The groups if every name is valid, else null. */

@@ -21,6 +21,19 @@ public final class StoreLayout {
         return RECORDS + "users/" + user + ".json";
     }
 
+    /**
+     * Which user an SSH public key belongs to, by the SHA-256 of the key's blob: a pointer
+     * only; the user's record, which lists the key, is what counts.
+     */
+    public static String sshKeyKey(String sha256Hex) {
+        return RECORDS + "ssh-keys/" + sha256Hex + ".json";
+    }
+
+    /** The fleet's SSH host key, generated once by whichever instance starts first. */
+    public static String sshHostKeyKey() {
+        return RECORDS + "ssh/host-key.pem";
+    }
+
     /** A repository's access lists and protected refs. */
     public static String accessKey(RepoName repo) {
         return RECORDS + "access/" + repo.value() + ".json";

@@ -21,6 +21,7 @@ import dev.gitfn.auth.AccessControl;
 import dev.gitfn.auth.AccessDeniedException;
 import dev.gitfn.auth.AuthDirectory;
 import dev.gitfn.auth.AuthenticationRequiredException;
+import dev.gitfn.auth.Credentials;
 import dev.gitfn.auth.Permission;
 import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.repo.InvalidRepoNameException;
@@ -194,25 +195,25 @@ class AdmissionGuardsTest {
         Admission admission = new Admission(new AccessControl(directory, config), config);
         Client client = new Client("10.0.0.1", "127.0.0.1:8080", null);
 
-        Admitted ok = admission.admit(Transport.HTTP, client, null, "team/app.git", Permission.READ).await()
+        Admitted ok = admission.admit(Transport.HTTP, client, Credentials.NONE, "team/app.git", Permission.READ).await()
                 .atMost(Duration.ofSeconds(5));
         assertEquals("team/app", ok.name().value());
         assertTrue(ok.rules().isPublic());
-        assertEquals(Refusal.Reason.UNAUTHENTICATED, refusal(admission.admit(Transport.HTTP, client, null,
+        assertEquals(Refusal.Reason.UNAUTHENTICATED, refusal(admission.admit(Transport.HTTP, client, Credentials.NONE,
                 "team/app", Permission.WRITE)).reason());
-        assertEquals("Basic realm=\"gitfn\"", refusal(admission.admit(Transport.HTTP, client, null, "team/app",
+        assertEquals("Basic realm=\"gitfn\"", refusal(admission.admit(Transport.HTTP, client, Credentials.NONE, "team/app",
                 Permission.WRITE)).challenge());
-        assertEquals(Refusal.Reason.INVALID_REQUEST, refusal(admission.admit(Transport.HTTP, client, null,
+        assertEquals(Refusal.Reason.INVALID_REQUEST, refusal(admission.admit(Transport.HTTP, client, Credentials.NONE,
                 "../etc", Permission.READ)).reason());
         assertEquals(Refusal.Reason.FORBIDDEN, refusal(admission.admit(Transport.TUNNEL,
-                new Client("10.0.0.1", "127.0.0.1:8080", "https://evil.example"), null, "team/app",
+                new Client("10.0.0.1", "127.0.0.1:8080", "https://evil.example"), Credentials.NONE, "team/app",
                 Permission.READ)).reason(), "every tunnel is checked for its origin");
         assertEquals(Refusal.Reason.FORBIDDEN, refusal(admission.admitAdmin(Transport.API,
                 new Client("10.0.0.1", "127.0.0.1:8080", "https://evil.example"), "Bearer " + ADMIN, true)).reason());
         assertTrue(admission.admitAdmin(Transport.API, client, "Bearer " + ADMIN, false).await()
                 .atMost(Duration.ofSeconds(5)).admin());
         assertEquals("team/app", admission.admit(Transport.HTTP, new Client("10.0.0.1", "127.0.0.1:8080",
-                "https://evil.example"), null, "team/app", Permission.READ).await().atMost(Duration.ofSeconds(5))
+                "https://evil.example"), Credentials.NONE, "team/app", Permission.READ).await().atMost(Duration.ofSeconds(5))
                 .name().value(), "a read over HTTP changes nothing: no origin check");
         assertEquals(Refusal.Reason.FORBIDDEN, refusal(admission.admit(Transport.HTTP, new Client("10.0.0.1",
                 "127.0.0.1:8080", "https://evil.example"), "Bearer " + ADMIN, "team/app", Permission.WRITE)).reason());

@@ -84,6 +84,54 @@ class AccessRulesTest {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + secret).getBytes(StandardCharsets.UTF_8));
     }
 
+    private static UserRecord.KeyRecord record(SshPublicKey key) {
+        return new UserRecord.KeyRecord(key.sha256Hex().substring(0, 16), key.line(), key.fingerprint(), "", "now");
+    }
+
+    private Principal keyOwner(SshPublicKey key) {
+        return access.authenticate(new Credentials.SshKey(key)).await().atMost(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void sshKeysSignInTheOneUserWhoseRecordListsThem() throws Exception {
+        dev.gitfn.support.Ssh ssh = new dev.gitfn.support.Ssh(TestDirs.fresh("access-rules-keys"));
+        SshPublicKey key = SshPublicKey.parse(dev.gitfn.support.Ssh.publicLine(ssh.newKey("k1")));
+        SshPublicKey other = SshPublicKey.parse(dev.gitfn.support.Ssh.publicLine(ssh.newKey("k2")));
+        assertTrue(directory.addSshKey("alice", key, record(key)).isPresent());
+        assertTrue(directory.addSshKey("nobody", key, record(key)).isEmpty(), "no such user");
+        Principal alice = keyOwner(key);
+        assertEquals("alice", alice.name());
+        assertEquals(Set.of("dev"), alice.groups());
+        assertEquals("alice", access.authorize(new Credentials.SshKey(key), PRIVATE, Permission.WRITE).await()
+                .atMost(Duration.ofSeconds(5)).who().name(), "the same access lists as a token");
+        assertThrows(AuthenticationRequiredException.class, () -> keyOwner(other), "an unknown key");
+        assertThrows(IllegalStateException.class, () -> directory.addSshKey("bob", key, record(key)),
+                "one key, one owner");
+        assertEquals(1, directory.addSshKey("alice", key, record(key)).get().keys().size(), "added twice: once");
+
+        // The record is what counts: a key its owner's record no longer lists signs no one in,
+        // and its stale pointer may be taken by someone else.
+        directory.updateUser("alice", u -> u.withKeys(List.of()));
+        assertThrows(AuthenticationRequiredException.class, () -> keyOwner(key));
+        assertTrue(directory.addSshKey("bob", key, record(key)).isPresent());
+        assertEquals("bob", keyOwner(key).name());
+        assertFalse(directory.removeSshKey("bob", "0000000000000000"));
+        assertTrue(directory.removeSshKey("bob", record(key).id()));
+        assertThrows(AuthenticationRequiredException.class, () -> keyOwner(key));
+        assertFalse(directory.removeSshKey("bob", record(key).id()), "already gone");
+
+        // Deleting a user removes their keys' pointers.
+        assertTrue(directory.addSshKey("alice", other, record(other)).isPresent());
+        directory.deleteUser("alice");
+        assertThrows(AuthenticationRequiredException.class, () -> keyOwner(other));
+        assertTrue(directory.addSshKey("bob", other, record(other)).isPresent(), "free again");
+
+        assertFalse(Credentials.NONE.presented());
+        assertFalse(Credentials.header("  ").presented());
+        assertTrue(Credentials.header("Basic eA==").presented());
+        assertTrue(new Credentials.SshKey(key).presented());
+    }
+
     @Test
     void credentialsNameTheirPrincipal() {
         assertSame(Principal.ANONYMOUS, who(null));
@@ -157,9 +205,9 @@ class AccessRulesTest {
     void withoutAuthenticationEveryoneMayDoEverything() {
         AccessControl open = new AccessControl(directory, Configs.gitfn(Map.of()));
         assertFalse(open.enabled());
-        assertSame(Principal.ANONYMOUS, open.authorize(null, PRIVATE, Permission.WRITE).await().indefinitely().who());
+        assertSame(Principal.ANONYMOUS, open.authorize((String) null, PRIVATE, Permission.WRITE).await().indefinitely().who());
         assertSame(Principal.ANONYMOUS, open.requireAdmin(null).await().indefinitely());
-        assertEquals(RepoAccess.NONE, open.authorize(null, PRIVATE, Permission.WRITE).await().indefinitely().rules());
+        assertEquals(RepoAccess.NONE, open.authorize((String) null, PRIVATE, Permission.WRITE).await().indefinitely().rules());
     }
 
     @Test

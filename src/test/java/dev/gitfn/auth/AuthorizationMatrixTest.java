@@ -148,6 +148,9 @@ class AuthorizationMatrixTest {
             new ApiRoute("DELETE", "/api/users/{name}", 204),
             new ApiRoute("POST", "/api/users/{name}/tokens", 201),
             new ApiRoute("DELETE", "/api/users/{name}/tokens/{id}", 204),
+            new ApiRoute("POST", "/api/users/{name}/keys", 201),
+            new ApiRoute("GET", "/api/users/{name}/keys", 200),
+            new ApiRoute("DELETE", "/api/users/{name}/keys/{id}", 204),
             new ApiRoute("POST", "/api/publish", 200));
 
     /** The access rule for git's endpoints. */
@@ -484,6 +487,13 @@ class AuthorizationMatrixTest {
         if (who == Who.ADMIN && (route.template().contains("{name}"))) {
             user("tmp", List.of(), user);
             tokenId = tokenIds(user).get(0);
+            if (route.template().contains("/keys/")) {
+                HttpResponse<String> key = api("POST", "/api/users/" + user + "/keys", admin(),
+                        "{\"key\":\"" + newKeyLine() + "\"}");
+                Matcher id = Pattern.compile("\"id\":\"([0-9a-f]+)\"").matcher(key.body());
+                assertTrue(id.find(), key.body());
+                tokenId = id.group(1);
+            }
         }
         String path = route.template().replace("{repo}", repo).replace("{name}", user).replace("{id}", tokenId);
         String body = switch (route.method() + " " + route.template()) {
@@ -493,9 +503,28 @@ class AuthorizationMatrixTest {
             case "PUT /api/repos/{repo}/-/protected" -> "{\"refs\":[]}";
             case "POST /api/users" -> "{\"name\":\"new-" + suffix + "-" + n + "\"}";
             case "PUT /api/users/{name}" -> "{\"groups\":[\"qa\"]}";
+            case "POST /api/users/{name}/keys" -> "{\"key\":\"" + newKeyLine() + "\"}";
             default -> null;
         };
         return api(route.method(), path, authorization, body);
+    }
+
+    /** A new ed25519 public key as an authorized_keys line (made by the JDK: no files needed). */
+    static String newKeyLine() {
+        try {
+            byte[] x509 = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic()
+                    .getEncoded();
+            java.io.ByteArrayOutputStream blob = new java.io.ByteArrayOutputStream();
+            java.io.DataOutputStream out = new java.io.DataOutputStream(blob);
+            byte[] type = "ssh-ed25519".getBytes(StandardCharsets.US_ASCII);
+            out.writeInt(type.length);
+            out.write(type);
+            out.writeInt(32);
+            out.write(x509, x509.length - 32, 32); // the raw key ends the X.509 encoding
+            return "ssh-ed25519 " + java.util.Base64.getEncoder().encodeToString(blob.toByteArray()) + " matrix";
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private URI uri(String path) {

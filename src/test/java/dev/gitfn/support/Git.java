@@ -47,6 +47,12 @@ public final class Git {
         return home;
     }
 
+    /** Sets an environment variable for every later command (e.g. {@code GIT_SSH_COMMAND}). */
+    public Git withEnv(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
     /** Outcome of one git command. */
     public record Result(int exitCode, String out, String err) {
         public Result ok() {

@@ -128,6 +128,26 @@ for (const kind of ["Deployment", "Service", "HorizontalPodAutoscaler", "PodDisr
 for (const d of kube.filter((d) => d.obj.kind === "Deployment")) {
   checkContainer(d.where, d.obj.spec.template.spec, d.obj.spec.template.spec.containers[0], {});
 }
+// SSH and git:// on the long-running Deployment: each port gitfn listens on is the container
+// port of that name, and the Service forwards to it.
+{
+  const deployment = kube.find((d) => d.obj.kind === "Deployment");
+  const service = kube.find((d) => d.obj.kind === "Service");
+  if (deployment && service) {
+    const c = deployment.obj.spec.template.spec.containers[0];
+    const env = envOf(c);
+    for (const [variable, portName] of [["GITFN_SSH_PORT", "ssh"], ["GITFN_DAEMON_PORT", "git"]]) {
+      const declared = (c.ports ?? []).find((p) => p.name === portName);
+      if (!env[variable]) fail(deployment.where, `${variable} must be set (SSH and git:// are on for long-running installations)`);
+      else if (!declared || String(declared.containerPort) !== env[variable]) {
+        fail(deployment.where, `${variable}=${env[variable]} must be the containerPort named ${portName}`);
+      }
+      if (!(service.obj.spec.ports ?? []).some((p) => p.targetPort === portName)) {
+        fail(service.where, `the Service must forward a port to ${portName}`);
+      }
+    }
+  }
+}
 // The maintenance job: POST /api/maintenance on the Service, as an admin, with the API's content type.
 const cron = kube.find((d) => d.obj.kind === "CronJob");
 if (!cron) fail("deploy/kubernetes", "no CronJob for pack maintenance");

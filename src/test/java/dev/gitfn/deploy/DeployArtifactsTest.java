@@ -61,6 +61,10 @@ class DeployArtifactsTest {
                 "must be integer");
         broken("deploy/kubernetes/gitfn.yaml", s -> s.replace("value: 8G", "value: 20G"), "below the cache volume");
         broken("deploy/kubernetes/gitfn.yaml", s -> s.replace("path: /q/health/ready", "path: /"), "readinessProbe");
+        broken("deploy/kubernetes/gitfn.yaml", s -> s.replace("containerPort: 2222", "containerPort: 22"),
+                "GITFN_SSH_PORT=2222 must be the containerPort named ssh");
+        broken("deploy/kubernetes/gitfn.yaml", s -> s.replace("targetPort: git", "targetPort: http"),
+                "forward a port to git");
         broken("terraform/iam.tf", s -> s.replace("\"${aws_s3_bucket.store.arn}/${var.store_prefix}/*\"",
                 "\"${aws_s3_bucket.store.arn}/*\""), "beyond the store prefix");
         broken("terraform/iam.tf", s -> s.replace("Condition = { StringLike", "Conditionx = { StringLike"),

@@ -219,6 +219,30 @@ class AdmissionGuardsTest {
                 "127.0.0.1:8080", "https://evil.example"), "Bearer " + ADMIN, "team/app", Permission.WRITE)).reason());
         assertEquals("Basic realm=\"gitfn\"", admission.challenge());
 
+        // git:// reads public repositories and never pushes, whatever the rules say.
+        Refusal daemonPush = refusal(admission.admit(Transport.DAEMON, client, Credentials.NONE, "team/app",
+                Permission.WRITE));
+        assertEquals(Refusal.Reason.FORBIDDEN, daemonPush.reason());
+        assertEquals("service not enabled", daemonPush.reason().daemonError());
+        assertEquals("team/app", admission.admit(Transport.DAEMON, client, Credentials.NONE, "team/app.git",
+                Permission.READ).await().atMost(Duration.ofSeconds(5)).name().value());
+        assertEquals(Refusal.Reason.UNAUTHENTICATED, refusal(admission.admit(Transport.DAEMON, client,
+                Credentials.NONE, "team/private", Permission.READ)).reason());
+        // Browsers cannot open SSH or git:// connections: no Origin or Host check there.
+        Client noBrowser = new Client("10.0.0.1", "evil.example", "https://evil.example");
+        assertEquals("team/app", admission.admit(Transport.DAEMON, noBrowser, Credentials.NONE, "team/app",
+                Permission.READ).await().atMost(Duration.ofSeconds(5)).name().value());
+        assertEquals(Refusal.Reason.FORBIDDEN, refusal(admission.admit(Transport.TUNNEL, noBrowser, Credentials.NONE,
+                "team/app", Permission.READ)).reason(), "the same client over a browser-reachable transport");
+        assertTrue(Transport.HTTP.browserReachable() && Transport.TUNNEL.browserReachable()
+                && Transport.API.browserReachable());
+        assertTrue(!Transport.SSH.browserReachable() && !Transport.DAEMON.browserReachable());
+        for (Refusal.Reason reason : Refusal.Reason.values()) {
+            assertEquals(128, reason.sshExitStatus(), "git's exit status when a command dies");
+        }
+        assertEquals(Refusal.Reason.NOT_FOUND.daemonError(), Refusal.Reason.UNAUTHENTICATED.daemonError(),
+                "git:// never tells a missing repository from a private one");
+
         // Wrong credentials: 401, 401, then 429; the right ones still work from the same address.
         String wrong = "Basic " + java.util.Base64.getEncoder().encodeToString("admin:nope".getBytes());
         assertEquals(Refusal.Reason.UNAUTHENTICATED, refusal(admission.admitAdmin(Transport.API, client, wrong, false))

@@ -109,6 +109,11 @@ class SshTransportTest {
         g.ok(work.resolve("v2"), "fsck", "--strict");
 
         g.ok(work, "-c", "protocol.version=0", "clone", "-q", url(repo), "v0");
+        // git@host:team/app.git, the form people copy: the path arrives without its leading slash.
+        Git scpLike = new Git(work.resolve("home-scp")).withEnv("GIT_SSH_COMMAND",
+                client.gitSshCommand(key) + " -p " + ssh.port());
+        scpLike.ok(work, "clone", "-q", "git@127.0.0.1:" + repo + ".git", "scp-like");
+        assertEquals(g.revParse(src, "main"), g.revParse(work.resolve("scp-like"), "HEAD"));
         g.ok(work, "clone", "-q", "--depth", "1", url(repo), "shallow");
         assertEquals("1", g.ok(work.resolve("shallow"), "rev-list", "--count", "HEAD").trimmed());
         g.ok(work, "clone", "-q", "--filter=blob:none", url(repo), "partial");

@@ -229,7 +229,7 @@ class AdmissionGuardsTest {
         assertEquals(Refusal.Reason.UNAUTHENTICATED, refusal(admission.admit(Transport.DAEMON, client,
                 Credentials.NONE, "team/private", Permission.READ)).reason());
         // Browsers cannot open SSH or git:// connections: no Origin or Host check there.
-        Client noBrowser = new Client("10.0.0.1", "evil.example", "https://evil.example");
+        Client noBrowser = new Client("10.0.0.1", "127.0.0.1:8080", "https://evil.example");
         assertEquals("team/app", admission.admit(Transport.DAEMON, noBrowser, Credentials.NONE, "team/app",
                 Permission.READ).await().atMost(Duration.ofSeconds(5)).name().value());
         assertEquals(Refusal.Reason.FORBIDDEN, refusal(admission.admit(Transport.TUNNEL, noBrowser, Credentials.NONE,

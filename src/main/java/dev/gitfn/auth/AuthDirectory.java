@@ -169,8 +169,9 @@ public class AuthDirectory {
             return false;
         }
         // The record no longer lists it, so it signs no one in; the pointer goes too.
-        store.delete(StoreLayout.sshKeyKey(SshPublicKey.parse(removed[0].key()).sha256Hex()));
-        cache.remove(StoreLayout.sshKeyKey(SshPublicKey.parse(removed[0].key()).sha256Hex()));
+        String pointer = StoreLayout.sshKeyKey(SshPublicKey.parse(removed[0].key()).sha256Hex());
+        store.delete(pointer);
+        cache.remove(pointer);
         return true;
     }
 

@@ -45,6 +45,8 @@ public interface GitfnConfig {
 
     Daemon daemon();
 
+    Lfs lfs();
+
     Publish publish();
 
     Http http();
@@ -173,6 +175,29 @@ public interface GitfnConfig {
         /** A session in which nothing moves either way for this long is closed. */
         @WithDefault("60s")
         Duration idleTimeout();
+    }
+
+    /** Git LFS: large files kept per repository in the store, moved by presigned URLs where the store can. */
+    interface Lfs {
+        /** Largest object accepted; larger ones are refused in the batch answer, before any byte moves. */
+        @WithDefault("5G")
+        io.quarkus.runtime.configuration.MemorySize maxObjectSize();
+
+        /** How long a presigned URL (or an action's header) is valid. */
+        @WithDefault("15m")
+        Duration urlTtl();
+
+        /**
+         * Whether the S3 store itself refuses an upload whose SHA-256 differs from the one
+         * the presigned URL names (AWS S3's flexible checksums). When false (Ceph RGW here),
+         * gitfn hashes each uploaded object once at {@code verify} before it can be downloaded.
+         */
+        @WithDefault("false")
+        boolean storeChecksSha256();
+
+        /** Objects in one batch request. */
+        @WithDefault("1000")
+        int maxBatchObjects();
     }
 
     /**

@@ -45,7 +45,7 @@ public class StoreProducer {
                         () -> new IllegalArgumentException("gitfn.storage=s3 needs gitfn.s3.bucket"));
                 LOG.infof("store: s3 bucket %s prefix '%s' at %s", bucket, s3.prefix().orElse(""),
                         s3.endpoint().map(Object::toString).orElse("AWS " + s3.region()));
-                yield new S3BlobStore(s3Client(s3, counters), bucket, s3.prefix().orElse(""));
+                yield new S3BlobStore(s3Client(s3, counters), bucket, s3.prefix().orElse(""), presigner(s3));
             }
             default -> throw new IllegalArgumentException(
                     "gitfn.storage=" + config.storage() + " is not supported; use 'fs' or 's3'");
@@ -72,6 +72,17 @@ public class StoreProducer {
                 .overrideConfiguration(o -> o.apiCallAttemptTimeout(s3.attemptTimeout())
                         .addMetricPublisher(counters)
                         .retryStrategy(b -> b.maxAttempts(s3.maxAttempts())));
+        s3.endpoint().ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+
+    /** Presigned URLs for the store bucket (Git LFS hands them to clients), signed like the client's requests. */
+    static software.amazon.awssdk.services.s3.presigner.S3Presigner presigner(GitfnConfig.S3 s3) {
+        var builder = software.amazon.awssdk.services.s3.presigner.S3Presigner.builder()
+                .region(Region.of(s3.region()))
+                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(s3.pathStyle())
+                        .chunkedEncodingEnabled(false).build());
         s3.endpoint().ifPresent(builder::endpointOverride);
         return builder.build();
     }

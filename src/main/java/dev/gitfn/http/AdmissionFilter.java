@@ -116,8 +116,10 @@ public class AdmissionFilter {
             }
         }
         Context context = Vertx.currentContext();
+        boolean lfs = rc.request().path().contains("/info/lfs/");
         return step.map(ok -> (Response) null)
-                .onFailure(Refusal.class).recoverWithItem(r -> HttpRefusals.response((Refusal) r))
+                .onFailure(Refusal.class).recoverWithItem(r -> lfs ? HttpRefusals.lfs((Refusal) r)
+                        : HttpRefusals.response((Refusal) r))
                 // Store reads may answer on other threads: carry on where the request lives.
                 .emitOn(task -> context.runOnContext(v -> task.run()));
     }

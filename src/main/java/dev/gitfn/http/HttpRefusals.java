@@ -22,4 +22,18 @@ final class HttpRefusals {
         }
         return b.build();
     }
+
+    /** Git LFS's error form: JSON with a message, and {@code LFS-Authenticate} so git-lfs asks for credentials. */
+    static Response lfs(Refusal refusal) {
+        Response.ResponseBuilder b = Response.status(refusal.reason().httpStatus())
+                .type(LfsResource.LFS_JSON).entity("{\"message\":" + LfsResource.jsonString(refusal.getMessage()) + "}");
+        if (refusal.challenge() != null) {
+            b.header("LFS-Authenticate", refusal.challenge());
+            b.header(HttpHeaders.WWW_AUTHENTICATE, refusal.challenge());
+        }
+        if (refusal.retryAfterSeconds() > 0) {
+            b.header("Retry-After", Integer.toString(refusal.retryAfterSeconds()));
+        }
+        return b.build();
+    }
 }

@@ -57,6 +57,19 @@ public final class StoreLayout {
         return name.directory() + "/gitfn-maintenance";
     }
 
+    /**
+     * A Git LFS object of one repository, by its SHA-256 (64 hex digits, checked by the
+     * caller): per repository, so an oid known in one grants nothing in another.
+     */
+    public static String lfsObjectKey(RepoName name, String oid) {
+        return name.directory() + "/lfs/objects/" + oid.substring(0, 2) + "/" + oid.substring(2, 4) + "/" + oid;
+    }
+
+    /** The mark that an LFS object's bytes were hashed and match its oid (for stores that do not check). */
+    public static String lfsVerifiedKey(RepoName name, String oid) {
+        return name.directory() + "/lfs/verified/" + oid;
+    }
+
     /** Where every pack file of a repository lives. */
     public static String packFolderKey(RepoName name) {
         return name.directory() + "/objects/pack/";

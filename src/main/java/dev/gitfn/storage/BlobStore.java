@@ -122,6 +122,34 @@ public interface BlobStore {
     /** Whether a key exists. */
     boolean exists(String key) throws IOException;
 
+    /** A blob's size in bytes, or empty when it does not exist. */
+    default java.util.OptionalLong size(String key) throws IOException {
+        throw new UnsupportedOperationException("this store does not report sizes");
+    }
+
+    /**
+     * URLs that let a client read or write one key directly, without passing its bytes
+     * through gitfn (S3's presigned URLs); empty for stores that cannot (the folder store).
+     */
+    default java.util.Optional<Presigner> presigner() {
+        return java.util.Optional.empty();
+    }
+
+    /** Short-lived URLs for one key each; nothing else is reachable through them. */
+    interface Presigner {
+        /** A URL to GET the key, valid for {@code ttl}. */
+        java.net.URI download(String key, java.time.Duration ttl);
+
+        /**
+         * A URL to PUT exactly {@code size} bytes at the key, valid for {@code ttl}, with the
+         * headers the client must send (the store may refuse bytes whose SHA-256 differs).
+         */
+        Upload upload(String key, long size, String sha256Hex, java.time.Duration ttl);
+
+        record Upload(java.net.URI url, java.util.Map<String, String> headers) {
+        }
+    }
+
     /** Every key that starts with {@code prefix}, in no particular order. */
     List<String> list(String prefix) throws IOException;
 

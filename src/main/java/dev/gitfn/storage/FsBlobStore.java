@@ -162,6 +162,12 @@ public final class FsBlobStore implements BlobStore {
     }
 
     @Override
+    public java.util.OptionalLong size(String key) throws IOException {
+        Path file = pathOf(key);
+        return Files.isRegularFile(file) ? java.util.OptionalLong.of(Files.size(file)) : java.util.OptionalLong.empty();
+    }
+
+    @Override
     public List<String> list(String prefix) throws IOException {
         List<String> keys = new ArrayList<>();
         try (Stream<Path> files = Files.walk(root)) {

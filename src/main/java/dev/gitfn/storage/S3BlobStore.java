@@ -38,12 +38,20 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  */
 public final class S3BlobStore implements BlobStore, AutoCloseable {
     private final S3AsyncClient s3;
+    private final software.amazon.awssdk.services.s3.presigner.S3Presigner presigner;
     private final String bucket;
     private final String prefix;
 
     /** {@code prefix} is prepended to every key ("" for none; a trailing slash is added). */
     public S3BlobStore(S3AsyncClient s3, String bucket, String prefix) {
+        this(s3, bucket, prefix, null);
+    }
+
+    /** With a presigner for the same bucket, so clients may move large files directly (Git LFS). */
+    public S3BlobStore(S3AsyncClient s3, String bucket, String prefix,
+            software.amazon.awssdk.services.s3.presigner.S3Presigner presigner) {
         this.s3 = s3;
+        this.presigner = presigner;
         this.bucket = bucket;
         String p = prefix == null ? "" : prefix.replaceAll("^/+|/+$", "");
         this.prefix = p.isEmpty() ? "" : StoreKeys.check(p) + "/";
@@ -169,6 +177,52 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     }
 
     @Override
+    public java.util.OptionalLong size(String key) throws IOException {
+        try {
+            return java.util.OptionalLong.of(await(s3.headObject(b -> b.bucket(bucket).key(objectKey(key))))
+                    .contentLength());
+        } catch (NoSuchKeyException e) {
+            return java.util.OptionalLong.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return java.util.OptionalLong.empty();
+            }
+            throw unavailable("check", key, e);
+        }
+    }
+
+    @Override
+    public java.util.Optional<Presigner> presigner() {
+        if (presigner == null) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new Presigner() {
+            @Override
+            public java.net.URI download(String key, java.time.Duration ttl) {
+                StoreKeys.check(key);
+                return java.net.URI.create(presigner.presignGetObject(r -> r.signatureDuration(ttl)
+                        .getObjectRequest(g -> g.bucket(bucket).key(objectKey(key)))).url().toString());
+            }
+
+            @Override
+            public Upload upload(String key, long size, String sha256Hex, java.time.Duration ttl) {
+                StoreKeys.check(key);
+                String checksum = java.util.Base64.getEncoder().encodeToString(
+                        java.util.HexFormat.of().parseHex(sha256Hex));
+                var signed = presigner.presignPutObject(r -> r.signatureDuration(ttl).putObjectRequest(p -> p
+                        .bucket(bucket).key(objectKey(key)).contentLength(size).checksumSHA256(checksum)));
+                java.util.Map<String, String> headers = new java.util.TreeMap<>();
+                signed.signedHeaders().forEach((name, values) -> {
+                    if (!name.equalsIgnoreCase("host")) {
+                        headers.put(name, String.join(",", values));
+                    }
+                });
+                return new Upload(java.net.URI.create(signed.url().toString()), headers);
+            }
+        });
+    }
+
+    @Override
     public boolean exists(String key) throws IOException {
         try {
             await(s3.headObject(b -> b.bucket(bucket).key(objectKey(key))));
@@ -235,6 +289,9 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     @Override
     public void close() {
         s3.close();
+        if (presigner != null) {
+            presigner.close();
+        }
     }
 
     private static String quote(String etag) {

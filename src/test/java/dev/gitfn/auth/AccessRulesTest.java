@@ -44,6 +44,7 @@ class AccessRulesTest {
 
     AccessControl access;
     AuthDirectory directory;
+    FsBlobStore store;
     String aliceToken;
     String bobToken;
 
@@ -55,7 +56,8 @@ class AccessRulesTest {
                 "gitfn.auth.jwt.jwks-url", TestIssuer.jwks().toString(), "gitfn.auth.jwt.audience", "gitfn-unit",
                 "gitfn.auth.jwt.max-lifetime", "2h"));
         GitfnConfig config = Configs.gitfn(values);
-        directory = new AuthDirectory(new FsBlobStore(dir.resolve("store")), new ObjectMapper(), config);
+        store = new FsBlobStore(dir.resolve("store"));
+        directory = new AuthDirectory(store, new ObjectMapper(), config);
         access = new AccessControl(directory, config);
         aliceToken = user("alice", List.of("dev"));
         bobToken = user("bob", List.of());
@@ -109,9 +111,10 @@ class AccessRulesTest {
                 "one key, one owner");
         assertEquals(1, directory.addSshKey("alice", key, record(key)).get().keys().size(), "added twice: once");
 
-        // The record is what counts: a key its owner's record no longer lists signs no one in,
-        // and its stale pointer may be taken by someone else.
-        directory.updateUser("alice", u -> u.withKeys(List.of()));
+        // The record is what counts: a key its owner's record no longer lists signs no one in
+        // (even while the owner has other keys), and its stale pointer may be taken by someone else.
+        SshPublicKey third = SshPublicKey.parse(dev.gitfn.support.Ssh.publicLine(ssh.newKey("k3")));
+        directory.updateUser("alice", u -> u.withKeys(List.of(record(third))));
         assertThrows(AuthenticationRequiredException.class, () -> keyOwner(key));
         assertTrue(directory.addSshKey("bob", key, record(key)).isPresent());
         assertEquals("bob", keyOwner(key).name());
@@ -122,7 +125,9 @@ class AccessRulesTest {
 
         // Deleting a user removes their keys' pointers.
         assertTrue(directory.addSshKey("alice", other, record(other)).isPresent());
+        assertTrue(store.get(dev.gitfn.repo.StoreLayout.sshKeyKey(other.sha256Hex())).isPresent());
         directory.deleteUser("alice");
+        assertTrue(store.get(dev.gitfn.repo.StoreLayout.sshKeyKey(other.sha256Hex())).isEmpty(), "pointer gone");
         assertThrows(AuthenticationRequiredException.class, () -> keyOwner(other));
         assertTrue(directory.addSshKey("bob", other, record(other)).isPresent(), "free again");
 

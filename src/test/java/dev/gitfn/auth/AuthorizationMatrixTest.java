@@ -66,6 +66,8 @@ class AuthorizationMatrixTest {
     static final String AUDIENCE = "gitfn-matrix";
     private static final Path STORE = Path.of("target/test-data/store");
     private static final String ZERO = "0".repeat(40);
+    /** An LFS object nobody uploads. */
+    private static final String LFS_OID = "ab".repeat(32);
 
     /** Authentication on, JWTs with a required audience, auth records never cached. */
     public static class Profile implements QuarkusTestProfile {
@@ -118,7 +120,12 @@ class AuthorizationMatrixTest {
         DUMB_PACK(Access.READ, "GET /{repo}/objects/pack/{pack}{ext}"),
         DUMB_IDX(Access.READ, "GET /{repo}/objects/pack/{pack}{ext}"),
         TUNNEL_UPLOAD(Access.READ, "GET /{repo}/ws?service=git-upload-pack"),
-        TUNNEL_RECEIVE(Access.WRITE, "GET /{repo}/ws?service=git-receive-pack");
+        TUNNEL_RECEIVE(Access.WRITE, "GET /{repo}/ws?service=git-receive-pack"),
+        LFS_BATCH_DOWNLOAD(Access.READ, "POST /{repo}/info/lfs/objects/batch"),
+        LFS_BATCH_UPLOAD(Access.WRITE, "POST /{repo}/info/lfs/objects/batch"),
+        LFS_VERIFY(Access.WRITE, "POST /{repo}/info/lfs/verify"),
+        LFS_PUT(Access.WRITE, "PUT /{repo}/info/lfs/objects/{oid}"),
+        LFS_GET(Access.READ, "GET /{repo}/info/lfs/objects/{oid}");
 
         final Access access;
         final String route;
@@ -262,7 +269,13 @@ class AuthorizationMatrixTest {
                     Map<String, String> before = snapshot(kind);
                     String ref = "refs/heads/m-" + COUNTER.incrementAndGet();
                     Answer answer = send(endpoint, kind, who, ref);
-                    int wanted = expected == 200 && endpoint.name().startsWith("TUNNEL") ? 101 : expected;
+                    // Allowed LFS requests about an object nobody uploaded: what the API answers for it.
+                    int wanted = expected != 200 ? expected : switch (endpoint) {
+                        case TUNNEL_UPLOAD, TUNNEL_RECEIVE -> 101;
+                        case LFS_VERIFY, LFS_PUT -> 422;
+                        case LFS_GET -> 404;
+                        default -> 200;
+                    };
                     if (answer.status != wanted) {
                         failures.add(row + ": expected " + wanted + ", got " + answer.status + " " + answer.body);
                         continue;
@@ -446,6 +459,20 @@ class AuthorizationMatrixTest {
             case DUMB_PACK -> Http.send("GET", uri("/" + repo + "/objects/pack/" + pack + ".pack"), headers, null);
             case DUMB_IDX -> Http.send("GET", uri("/" + repo + "/objects/pack/" + pack + ".idx"), headers, null);
             case TUNNEL_UPLOAD, TUNNEL_RECEIVE -> null;
+            case LFS_BATCH_DOWNLOAD, LFS_BATCH_UPLOAD -> {
+                headers.put("Content-Type", "application/vnd.git-lfs+json");
+                String operation = endpoint == Endpoint.LFS_BATCH_UPLOAD ? "upload" : "download";
+                yield Http.send("POST", uri("/" + repo + "/info/lfs/objects/batch"), headers, ("{\"operation\":\""
+                        + operation + "\",\"objects\":[{\"oid\":\"" + LFS_OID + "\",\"size\":3}]}").getBytes());
+            }
+            case LFS_VERIFY -> {
+                headers.put("Content-Type", "application/vnd.git-lfs+json");
+                yield Http.send("POST", uri("/" + repo + "/info/lfs/verify"), headers,
+                        ("{\"oid\":\"" + LFS_OID + "\",\"size\":3}").getBytes());
+            }
+            case LFS_PUT -> Http.send("PUT", uri("/" + repo + "/info/lfs/objects/" + LFS_OID), headers,
+                    "not the oid's bytes".getBytes());
+            case LFS_GET -> Http.send("GET", uri("/" + repo + "/info/lfs/objects/" + LFS_OID), headers, null);
         };
         if (r == null) {
             String service = endpoint == Endpoint.TUNNEL_UPLOAD ? "git-upload-pack" : "git-receive-pack";

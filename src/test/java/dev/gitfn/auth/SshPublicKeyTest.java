@@ -22,6 +22,16 @@ class SshPublicKeyTest {
         return out.split(" ")[1];
     }
 
+    /** {@code prefix} followed by one SSH string. */
+    private static byte[] sshString(byte[] prefix, String value) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(prefix);
+        byte[] v = value.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        new java.io.DataOutputStream(out).writeInt(v.length);
+        out.write(v);
+        return out.toByteArray();
+    }
+
     @Test
     void acceptsEd25519EcdsaAndRsaOf2048BitsWithOpenSshsFingerprint() throws Exception {
         Ssh ssh = new Ssh(TestDirs.fresh("ssh-keys"));
@@ -48,6 +58,21 @@ class SshPublicKeyTest {
                 "ssh-dss " + blob, "ssh-ed25519 " + Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(raw, raw.length - 1)),
                 "ssh-ed25519 " + Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(raw, raw.length + 3)),
                 ed + "\nssh-ed25519 " + blob, "ssh-ed25519 " + "A".repeat(20000)};
+        assertThrows(IllegalArgumentException.class, () -> SshPublicKey.parse("\n" + ed));
+        assertThrows(IllegalArgumentException.class, () -> SshPublicKey.parse("\r" + ed));
+        assertThrows(IllegalArgumentException.class, () -> SshPublicKey.parse(ed + "\r"));
+        String padded = ed + " " + "c".repeat(16 * 1024 - ed.length() - 1);
+        assertEquals(16 * 1024, padded.length());
+        assertEquals(ed.split(" ")[1], java.util.Base64.getEncoder().encodeToString(SshPublicKey.parse(padded).blob()),
+                "a line of exactly 16 KiB is allowed");
+        assertThrows(IllegalArgumentException.class, () -> SshPublicKey.parse(padded + "c"));
+        // A blob as a transport hands it over is checked as a line is.
+        assertThrows(IllegalArgumentException.class, () -> SshPublicKey.ofBlob(java.util.Arrays.copyOf(raw,
+                raw.length - 1)));
+        assertThrows(IllegalArgumentException.class, () -> SshPublicKey.ofBlob(new byte[] {0, 0, 0, 1}));
+        byte[] emptyPoint = sshString(sshString(sshString(new byte[0], "ecdsa-sha2-nistp256"), "nistp256"), "");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SshPublicKey.ofBlob(emptyPoint)).getMessage()
+                .contains("needs its point"));
         for (String line : bad) {
             assertThrows(IllegalArgumentException.class, () -> SshPublicKey.parse(line), String.valueOf(line));
         }

@@ -31,7 +31,16 @@ class DaemonRequestTest {
 
     @Test
     void refusesMalformedLines() {
-        for (String line : new String[] {"", "git-upload-pack", "git-upload-pack ", " /a.git", "x\ny /a.git"}) {
+        assertEquals(1, GitDaemon.Request.parse(bytes("git-upload-pack /a.git\0host=x\0\0version=1\0")).get()
+                .version());
+        assertEquals(2, GitDaemon.Request.parse(bytes("git-upload-pack /a.git\0host=x\0\0version=2\0version=1\0"))
+                .get().version(), "v2 wins over v1");
+        assertEquals(2, GitDaemon.Request.parse(bytes("git-upload-pack /a.git\0host=x\0\0version=1\0version=2\0"))
+                .get().version());
+        assertEquals(0, GitDaemon.Request.parse(bytes("git-upload-pack /a.git\0host=x\0\0version=3\0")).get()
+                .version());
+        for (String line : new String[] {"", "git-upload-pack", "git-upload-pack ", " /a.git", "x\ny /a.git",
+                "\ngit-upload-pack /a.git", "git-upload-pack /a\n.git"}) {
             assertTrue(GitDaemon.Request.parse(bytes(line)).isEmpty(), line);
         }
     }

@@ -26,6 +26,14 @@ class GitCommandLineTest {
                 GitCommandLine.parse("git-upload-pack '/o'\\''neil/app.git'"), "sq_quote's escaped quote");
         assertEquals(Optional.of(new GitCommandLine(GitService.UPLOAD_PACK, "team/app.git")),
                 GitCommandLine.parse("git-upload-pack /team/app.git"), "unquoted, as some clients send");
+        assertEquals(Optional.of(new GitCommandLine(GitService.UPLOAD_PACK, "hi!/it's.git")),
+                GitCommandLine.parse("git-upload-pack 'hi'\\!'/it'\\''s.git'"), "sq_quote's \\! and \\'");
+        assertEquals(Optional.of(new GitCommandLine(GitService.UPLOAD_PACK, "!a")),
+                GitCommandLine.parse("git-upload-pack \\!a"), "an escape first");
+        String longest = "git-upload-pack '" + "a".repeat(4096 - "git-upload-pack ''".length()) + "'";
+        assertEquals(4096, longest.length());
+        assertTrue(GitCommandLine.parse(longest).isPresent(), "4096 characters are allowed");
+        assertTrue(GitCommandLine.parse(longest + " ").isEmpty(), "4097 are not");
     }
 
     @Test
@@ -35,7 +43,8 @@ class GitCommandLineTest {
                 "git-upload-pack '/a.git'; rm -rf /", "git-upload-pack '/a.git", "git-upload-pack $(id)",
                 "git-upload-pack `id`", "git-receive-pack '/a.git' && ls", "git-shell -c ls",
                 "git upload-pack", "scp -t /tmp", "git-upload-pack\t'/a.git'x y", "git-upload-pack \"/a.git\"",
-                "git-upload-pack '/" + "a".repeat(5000) + "'"}) {
+                "git-upload-pack '/" + "a".repeat(5000) + "'", "git-upload-pack a\\", "git-upload-pack 'a'\\",
+                "git-upload-pack a\\x"}) {
             assertTrue(GitCommandLine.parse(command).isEmpty(), command);
         }
         assertTrue(GitCommandLine.parse(null).isEmpty());

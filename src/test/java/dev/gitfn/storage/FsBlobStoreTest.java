@@ -2,6 +2,7 @@ package dev.gitfn.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,15 @@ class FsBlobStoreTest extends BlobStoreContract {
         store.put("team/app.git/info/refs", "x\n".getBytes());
         Path file = tmp.resolve("store/team/app.git/info/refs");
         assertArrayEquals("x\n".getBytes(), Files.readAllBytes(file));
+    }
+
+    @Test
+    void sizesAreThoseOfTheFilesAndMissingKeysHaveNone() throws Exception {
+        store.put("team/app.git/lfs/objects/ab/cd/x", new byte[1234]);
+        assertEquals(java.util.OptionalLong.of(1234), store.size("team/app.git/lfs/objects/ab/cd/x"));
+        assertEquals(java.util.OptionalLong.empty(), store.size("team/app.git/lfs/objects/ab/cd/y"));
+        assertEquals(java.util.OptionalLong.empty(), store.size("team/app.git/lfs"), "a folder is not a blob");
+        assertTrue(store.presigner().isEmpty(), "the folder store cannot presign: gitfn moves the bytes");
     }
 
     @Test

@@ -1,0 +1,238 @@
+package dev.gitfn.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.gitfn.admission.Admitted;
+import dev.gitfn.admission.Refusal;
+import dev.gitfn.auth.AccessControl;
+import dev.gitfn.auth.Permission;
+import dev.gitfn.cache.RepositoryCache;
+import dev.gitfn.lfs.LargeFiles;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The Git LFS server API under each repository's {@code <repo>.git/info/lfs}: the batch
+ * endpoint (basic transfer, SHA-256), the verify action, and, for stores that cannot presign
+ * (the folder store), gitfn's own streamed object transfer. Reading a repository allows
+ * download, writing allows upload, with git's own credentials.
+ */
+@Path("/")
+public class LfsResource {
+    static final MediaType LFS_JSON = MediaType.valueOf("application/vnd.git-lfs+json");
+    private static final int MAX_BODY = 1024 * 1024;
+
+    private final LargeFiles files;
+    private final RepositoryCache cache;
+    private final AccessControl access;
+    private final ObjectMapper json;
+
+    public LfsResource(LargeFiles files, AccessControl access, ObjectMapper json, RepositoryCache cache) {
+        this.cache = cache;
+        this.files = files;
+        this.access = access;
+        this.json = json;
+    }
+
+    /** The batch answer (objects whose fields are null are left out, as the API has them). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BatchAnswer(String transfer, List<LargeFiles.Result> objects, String hash_algo) {
+    }
+
+    @POST
+    @Path("{repo: .+}/info/lfs/objects/batch")
+    @Admit(Admit.Need.READ) // an upload also needs write: checked below, once the body says which
+    public Response batch(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, RoutingContext rc, InputStream body)
+            throws IOException {
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        cache.open(admitted.name()).close(); // a missing repository: 404, as for git
+        Optional<Response> wrongType = requireLfsJson(contentType);
+        if (wrongType.isPresent()) {
+            return wrongType.get();
+        }
+        JsonNode request = readSmall(body);
+        if (request == null) {
+            return refuse(new Refusal(Refusal.Reason.TOO_LARGE, "batch requests are limited to " + MAX_BODY + " bytes"));
+        }
+        String operation = request.path("operation").asText("");
+        if (!operation.equals("upload") && !operation.equals("download")) {
+            return message(422, "operation must be upload or download");
+        }
+        JsonNode transfers = request.path("transfers");
+        if (transfers.isArray() && transfers.size() > 0 && !contains(transfers, "basic")) {
+            return message(422, "only the basic transfer is offered");
+        }
+        String hashAlgo = request.path("hash_algo").asText("sha256");
+        if (!hashAlgo.equals("sha256")) {
+            return message(409, "only sha256 objects are kept here");
+        }
+        JsonNode objects = request.path("objects");
+        if (!objects.isArray()) {
+            return message(422, "objects must be a list");
+        }
+        if (objects.size() > files.maxBatchObjects()) {
+            return message(413, "at most " + files.maxBatchObjects() + " objects per batch (gitfn.lfs.max-batch-objects)");
+        }
+        boolean upload = operation.equals("upload");
+        if (upload) {
+            try {
+                // The same rule as a push, for the same credentials (401, 403 or 404 otherwise).
+                access.authorize(authorization, admitted.name(), Permission.WRITE).await().atMost(Duration.ofSeconds(30));
+            } catch (RuntimeException e) {
+                return refuse(Refusal.of(e).map(r -> r.reason() == Refusal.Reason.UNAUTHENTICATED
+                        ? r.withChallenge(access.challenge()) : r).orElseThrow(() -> e));
+            }
+        }
+        LargeFiles.Endpoint self = new LargeFiles.Endpoint(lfsBase(rc, admitted), authorization == null ? Map.of()
+                : Map.of(HttpHeaders.AUTHORIZATION, authorization));
+        List<LargeFiles.Result> results = new ArrayList<>();
+        for (JsonNode o : objects) {
+            LargeFiles.Pointer pointer = new LargeFiles.Pointer(o.path("oid").asText(null),
+                    o.path("size").canConvertToLong() ? o.path("size").asLong() : -1);
+            results.add(files.decide(admitted.name(), upload, pointer, self));
+        }
+        return Response.ok(json.writeValueAsString(new BatchAnswer("basic", results, "sha256")), LFS_JSON).build();
+    }
+
+    @POST
+    @Path("{repo: .+}/info/lfs/verify")
+    @Admit(Admit.Need.WRITE)
+    public Response verify(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, RoutingContext rc,
+            InputStream body) throws IOException {
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        cache.open(admitted.name()).close(); // a missing repository: 404, as for git
+        Optional<Response> wrongType = requireLfsJson(contentType);
+        if (wrongType.isPresent()) {
+            return wrongType.get();
+        }
+        JsonNode request = readSmall(body);
+        if (request == null) {
+            return message(413, "verify requests are small");
+        }
+        String problem = files.verify(admitted.name(), new LargeFiles.Pointer(request.path("oid").asText(null),
+                request.path("size").asLong(-1)));
+        return problem == null ? Response.ok("{}", LFS_JSON).build() : message(422, problem);
+    }
+
+    /** gitfn's own upload, for stores without presigned URLs: streamed, hash-checked, then stored. */
+    @PUT
+    @Path("{repo: .+}/info/lfs/objects/{oid: [0-9a-f]{64}}")
+    @Admit(Admit.Need.WRITE)
+    public Response put(@PathParam("oid") String oid, RoutingContext rc, InputStream body) throws IOException {
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        cache.open(admitted.name()).close(); // a missing repository: 404, as for git
+        String problem = files.receive(admitted.name(), oid, body);
+        return problem == null ? Response.ok().build() : message(422, problem);
+    }
+
+    /** gitfn's own download, for stores without presigned URLs: streamed from a temporary copy. */
+    @GET
+    @Path("{repo: .+}/info/lfs/objects/{oid: [0-9a-f]{64}}")
+    @Admit(Admit.Need.READ)
+    public Response get(@PathParam("oid") String oid, RoutingContext rc) throws IOException {
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        cache.open(admitted.name()).close(); // a missing repository: 404, as for git
+        Optional<java.nio.file.Path> file = files.fetch(admitted.name(), oid);
+        if (file.isEmpty()) {
+            return message(404, "Object does not exist");
+        }
+        StreamingOutput out = o -> {
+            try {
+                Files.copy(file.get(), o);
+            } finally {
+                Files.deleteIfExists(file.get());
+            }
+        };
+        return Response.ok(out, MediaType.APPLICATION_OCTET_STREAM_TYPE)
+                .header(HttpHeaders.CONTENT_LENGTH, Files.size(file.get())).build();
+    }
+
+    /** This repository's LFS URL as the client reached it. */
+    private static URI lfsBase(RoutingContext rc, Admitted admitted) {
+        String path = rc.request().path();
+        int at = path.indexOf("/info/lfs/");
+        String scheme = rc.request().scheme();
+        return URI.create(scheme + "://" + rc.request().authority() + path.substring(0, at) + "/info/lfs");
+    }
+
+    private static Optional<Response> requireLfsJson(String contentType) {
+        String type = contentType == null ? "" : contentType.split(";", 2)[0].trim();
+        if (type.equalsIgnoreCase(LFS_JSON.toString())) {
+            return Optional.empty();
+        }
+        return Optional.of(message(415, "the LFS API takes Content-Type: application/vnd.git-lfs+json"));
+    }
+
+    private JsonNode readSmall(InputStream body) throws IOException {
+        byte[] bytes = body.readNBytes(MAX_BODY + 1);
+        if (bytes.length > MAX_BODY) {
+            return null;
+        }
+        try {
+            return bytes.length == 0 ? json.createObjectNode() : json.readTree(bytes);
+        } catch (IOException e) {
+            return json.createObjectNode().put("operation", "invalid JSON");
+        }
+    }
+
+    private static boolean contains(JsonNode array, String value) {
+        for (JsonNode n : array) {
+            if (value.equals(n.asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Response refuse(Refusal refusal) {
+        return HttpRefusals.lfs(refusal);
+    }
+
+    static Response message(int status, String message) {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("message", message);
+        return Response.status(status).type(LFS_JSON).entity("{\"message\":" + jsonString(message) + "}").build();
+    }
+
+    static String jsonString(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+}

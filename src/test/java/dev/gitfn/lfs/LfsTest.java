@@ -1,0 +1,219 @@
+package dev.gitfn.lfs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.gitfn.support.Git;
+import dev.gitfn.support.Http;
+import dev.gitfn.support.TestDirs;
+import dev.gitfn.support.TransportsProfile;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * Git LFS on the folder store (gitfn moves the bytes itself, streamed and hash-checked) with
+ * the real git-lfs client, and the batch API's guards as raw requests from outside.
+ */
+@QuarkusTest
+@TestProfile(TransportsProfile.class)
+class LfsTest {
+    private static final String LFS_JSON = "application/vnd.git-lfs+json";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private Path work;
+    private String suffix;
+
+    @BeforeEach
+    void setUp() {
+        work = TestDirs.fresh("lfs");
+        suffix = Long.toString(System.nanoTime(), 36);
+    }
+
+    private String admin() {
+        return Http.basic("admin", TransportsProfile.ADMIN_TOKEN);
+    }
+
+    private String token(String user) {
+        assertEquals(201, Http.json("POST", URI.create(base + "api/users"), admin(), "{\"name\":\"" + user + "\"}")
+                .statusCode());
+        Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(Http.json("POST",
+                URI.create(base + "api/users/" + user + "/tokens"), admin(), null).body());
+        assertTrue(m.find());
+        return m.group(1);
+    }
+
+    private String repo(boolean isPublic, String reader, String writer) {
+        String repo = TestDirs.repoName("lfs/app-" + suffix);
+        assertEquals(201, Http.json("POST", URI.create(base + "api/repos"), admin(), "{\"name\":\"" + repo + "\"}")
+                .statusCode());
+        assertEquals(200, Http.json("PUT", URI.create(base + "api/repos/" + repo + "/-/access"), admin(),
+                "{\"public\":" + isPublic + ",\"read\":[\"" + reader + "\"],\"write\":[\"" + writer + "\"]}")
+                .statusCode());
+        return repo;
+    }
+
+    /** git and git-lfs as {@code user}, credentials from git's credential helper as users set it up. */
+    private Git as(String user, String token) {
+        Git git = new Git(work.resolve("home-" + user));
+        git.ok(work, "config", "--global", "credential.helper",
+                "!f() { echo username=" + user + "; echo password=" + token + "; }; f");
+        git.ok(work, "config", "--global", "lfs.locksverify", "false");
+        git.ok(work, "lfs", "install", "--skip-repo");
+        return git;
+    }
+
+    private static String sha256(byte[] data) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+
+    @Test
+    void pushAndCloneLargeFilesWithTheRealClient() throws Exception {
+        String writer = "lw-" + suffix;
+        String reader = "lr-" + suffix;
+        Git w = as(writer, token(writer));
+        Git r = as(reader, token(reader));
+        String repo = repo(false, reader, writer);
+        String url = base + repo + ".git";
+        Path src = w.newRepo(work.resolve("src"), 1);
+        w.ok(src, "lfs", "track", "*.bin");
+        byte[] big = new byte[6 * 1024 * 1024];
+        new Random(7).nextBytes(big);
+        Files.write(src.resolve("model.bin"), big);
+        w.ok(src, "add", ".gitattributes", "model.bin");
+        w.ok(src, "commit", "-q", "-m", "a large file");
+        Git.Result push = w.run(src, "push", url, "main");
+        assertEquals(0, push.exitCode(), push.err());
+
+        // The object is in the store, under this repository only, and git holds a pointer.
+        Path stored = Path.of("target/test-data/store").resolve(repo + ".git/lfs/objects")
+                .resolve(sha256(big).substring(0, 2)).resolve(sha256(big).substring(2, 4)).resolve(sha256(big));
+        assertArrayEquals(big, Files.readAllBytes(stored));
+
+        Git.Result clone = r.run(work, "clone", "-q", url, "copy");
+        assertEquals(0, clone.exitCode(), clone.err());
+        assertArrayEquals(big, Files.readAllBytes(work.resolve("copy/model.bin")), "the bytes, not the pointer");
+        r.ok(work.resolve("copy"), "lfs", "fsck");
+
+        // A reader may not upload.
+        Files.write(work.resolve("copy/other.bin"), new byte[] {1, 2, 3});
+        r.ok(work.resolve("copy"), "add", "other.bin");
+        r.ok(work.resolve("copy"), "commit", "-q", "-m", "reader's file");
+        Git.Result refused = r.run(work.resolve("copy"), "push", "origin", "HEAD:refs/heads/reader");
+        assertTrue(refused.exitCode() != 0, refused.err());
+    }
+
+    private HttpResponse<String> batch(String repo, String authorization, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + repo + ".git/info/lfs/objects/batch"))
+                .header("Content-Type", LFS_JSON).header("Accept", LFS_JSON)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> put(String repo, String authorization, String oid, byte[] data) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + repo + ".git/info/lfs/objects/" + oid))
+                .header("Authorization", authorization).PUT(HttpRequest.BodyPublishers.ofByteArray(data)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theBatchApiRefusesWhatItShouldFromOutside() throws Exception {
+        String writer = "bw-" + suffix;
+        String reader = "br-" + suffix;
+        String writerAuth = Http.basic(writer, token(writer));
+        String readerAuth = Http.basic(reader, token(reader));
+        String repo = repo(false, reader, writer);
+        byte[] data = "hello large world\n".getBytes();
+        String oid = sha256(data);
+        String one = "{\"operation\":\"%s\",\"transfers\":[\"basic\"],\"objects\":[{\"oid\":\"" + oid + "\",\"size\":"
+                + data.length + "}]}";
+
+        HttpResponse<String> anonymous = batch(repo, null, String.format(one, "download"));
+        assertEquals(401, anonymous.statusCode());
+        assertTrue(anonymous.headers().firstValue("LFS-Authenticate").orElse("").startsWith("Basic"));
+        assertTrue(anonymous.headers().firstValue("Content-Type").orElse("").startsWith(LFS_JSON));
+        assertTrue(anonymous.body().contains("\"message\""), anonymous.body());
+        assertEquals(403, batch(repo, readerAuth, String.format(one, "upload")).statusCode(), "a reader's upload");
+        assertEquals(403, put(repo, readerAuth, oid, data).statusCode(), "and a reader's PUT");
+        assertEquals(404, batch(repo + "-missing", writerAuth, String.format(one, "download")).statusCode());
+        HttpResponse<String> plain = HTTP.send(HttpRequest.newBuilder(URI.create(base + repo
+                + ".git/info/lfs/objects/batch")).header("Authorization", writerAuth).header("Content-Type",
+                "text/plain").POST(HttpRequest.BodyPublishers.ofString(String.format(one, "download"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(415, plain.statusCode(), "a cross-site form cannot send the LFS type");
+
+        // Missing on download: a per-object 404; invalid oids and sizes: per-object 422.
+        HttpResponse<String> missing = batch(repo, readerAuth, String.format(one, "download"));
+        assertEquals(200, missing.statusCode());
+        assertTrue(missing.body().contains("\"code\":404"), missing.body());
+        HttpResponse<String> invalid = batch(repo, writerAuth, "{\"operation\":\"upload\",\"objects\":["
+                + "{\"oid\":\"../../.gitfn/users/admin\",\"size\":1},{\"oid\":\"" + oid + "\",\"size\":-5}]}");
+        assertEquals(2, count(invalid.body(), "\"code\":422"), invalid.body());
+
+        // A tampered upload (bytes that are not the oid's) is refused and never downloadable.
+        assertEquals(422, put(repo, writerAuth, oid, "other bytes".getBytes()).statusCode());
+        assertTrue(batch(repo, readerAuth, String.format(one, "download")).body().contains("\"code\":404"));
+        // The right bytes: uploaded, verified, downloadable by a reader, not through another repository.
+        HttpResponse<String> upload = batch(repo, writerAuth, String.format(one, "upload"));
+        assertTrue(upload.body().contains("\"upload\"") && upload.body().contains("\"verify\""), upload.body());
+        assertEquals(200, put(repo, writerAuth, oid, data).statusCode());
+        HttpResponse<String> verify = HTTP.send(HttpRequest.newBuilder(URI.create(base + repo + ".git/info/lfs/verify"))
+                .header("Authorization", writerAuth).header("Content-Type", LFS_JSON)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"oid\":\"" + oid + "\",\"size\":" + data.length + "}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, verify.statusCode(), verify.body());
+        assertTrue(batch(repo, writerAuth, String.format(one, "upload")).body().matches(".*\"oid\":\"" + oid
+                + "\",\"size\":\\d+\\}.*"), "already there: no actions");
+        HttpResponse<String> download = batch(repo, readerAuth, String.format(one, "download"));
+        Matcher href = Pattern.compile("\"href\":\"([^\"]+)\"").matcher(download.body());
+        assertTrue(href.find(), download.body());
+        HttpResponse<byte[]> bytes = HTTP.send(HttpRequest.newBuilder(URI.create(href.group(1)))
+                .header("Authorization", readerAuth).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertArrayEquals(data, bytes.body());
+        String otherRepo = TestDirs.repoName("lfs/other-" + suffix);
+        assertEquals(201, Http.json("POST", URI.create(base + "api/repos"), admin(), "{\"name\":\"" + otherRepo
+                + "\"}").statusCode());
+        assertTrue(batch(otherRepo, admin(), String.format(one, "download")).body().contains("\"code\":404"),
+                "an oid known in one repository grants nothing in another");
+
+        // A hundred objects in one request.
+        StringBuilder many = new StringBuilder("{\"operation\":\"download\",\"objects\":[");
+        for (int i = 0; i < 100; i++) {
+            many.append(i == 0 ? "" : ",").append("{\"oid\":\"").append(String.format("%064x", i)).append("\",\"size\":1}");
+        }
+        HttpResponse<String> hundred = batch(repo, readerAuth, many.append("]}").toString());
+        assertEquals(200, hundred.statusCode());
+        assertEquals(100, count(hundred.body(), "\"oid\""));
+    }
+
+    private static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+}

@@ -37,6 +37,9 @@ public class RequestMeters {
         if (path.startsWith("/api/")) {
             return "api";
         }
+        if (path.contains("/info/lfs/")) {
+            return "lfs";
+        }
         if (path.endsWith("/git-upload-pack")) {
             return "upload-pack";
         }

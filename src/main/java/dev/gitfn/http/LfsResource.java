@@ -6,7 +6,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -107,7 +106,7 @@ public class LfsResource {
                         ? r.withChallenge(access.challenge()) : r).orElseThrow(() -> e));
             }
         }
-        LargeFiles.Endpoint self = new LargeFiles.Endpoint(lfsBase(rc, admitted), authorization == null ? Map.of()
+        LargeFiles.Endpoint self = new LargeFiles.Endpoint(lfsBase(rc), authorization == null ? Map.of()
                 : Map.of(HttpHeaders.AUTHORIZATION, authorization));
         List<LargeFiles.Result> results = new ArrayList<>();
         for (JsonNode o : objects) {
@@ -172,11 +171,10 @@ public class LfsResource {
     }
 
     /** This repository's LFS URL as the client reached it. */
-    private static URI lfsBase(RoutingContext rc, Admitted admitted) {
+    private static URI lfsBase(RoutingContext rc) {
         String path = rc.request().path();
-        int at = path.indexOf("/info/lfs/");
-        String scheme = rc.request().scheme();
-        return URI.create(scheme + "://" + rc.request().authority() + path.substring(0, at) + "/info/lfs");
+        return URI.create(rc.request().scheme() + "://" + rc.request().authority()
+                + path.substring(0, path.indexOf("/info/lfs/")) + "/info/lfs");
     }
 
     private static Optional<Response> requireLfsJson(String contentType) {
@@ -213,8 +211,6 @@ public class LfsResource {
     }
 
     static Response message(int status, String message) {
-        Map<String, String> body = new LinkedHashMap<>();
-        body.put("message", message);
         return Response.status(status).type(LFS_JSON).entity("{\"message\":" + jsonString(message) + "}").build();
     }
 

@@ -69,13 +69,10 @@ public class LfsResource {
             throws IOException {
         Admitted admitted = AdmissionFilter.admitted(rc);
         cache.open(admitted.name()).close(); // a missing repository: 404, as for git
-        Optional<Response> wrongType = requireLfsJson(contentType);
-        if (wrongType.isPresent()) {
-            return wrongType.get();
-        }
-        JsonNode request = readSmall(body);
+        Optional<Response> refused = lfsJsonRefusal(contentType);
+        JsonNode request = refused.isPresent() ? null : readSmall(body);
         if (request == null) {
-            return refuse(new Refusal(Refusal.Reason.TOO_LARGE, "batch requests are limited to " + MAX_BODY + " bytes"));
+            return refused.orElseGet(LfsResource::tooLarge);
         }
         String operation = request.path("operation").asText("");
         if (!operation.equals("upload") && !operation.equals("download")) {
@@ -124,13 +121,10 @@ public class LfsResource {
             InputStream body) throws IOException {
         Admitted admitted = AdmissionFilter.admitted(rc);
         cache.open(admitted.name()).close(); // a missing repository: 404, as for git
-        Optional<Response> wrongType = requireLfsJson(contentType);
-        if (wrongType.isPresent()) {
-            return wrongType.get();
-        }
-        JsonNode request = readSmall(body);
+        Optional<Response> refused = lfsJsonRefusal(contentType);
+        JsonNode request = refused.isPresent() ? null : readSmall(body);
         if (request == null) {
-            return message(413, "verify requests are small");
+            return refused.orElseGet(LfsResource::tooLarge);
         }
         String problem = files.verify(admitted.name(), new LargeFiles.Pointer(request.path("oid").asText(null),
                 request.path("size").asLong(-1)));
@@ -177,7 +171,12 @@ public class LfsResource {
                 + path.substring(0, path.indexOf("/info/lfs/")) + "/info/lfs");
     }
 
-    private static Optional<Response> requireLfsJson(String contentType) {
+    private static Response tooLarge() {
+        return message(413, "LFS requests are limited to " + MAX_BODY + " bytes");
+    }
+
+    /** The 415 for a body that is not LFS's JSON (which a cross-site form cannot send), or empty. */
+    private static Optional<Response> lfsJsonRefusal(String contentType) {
         String type = contentType == null ? "" : contentType.split(";", 2)[0].trim();
         if (type.equalsIgnoreCase(LFS_JSON.toString())) {
             return Optional.empty();
@@ -185,6 +184,7 @@ public class LfsResource {
         return Optional.of(message(415, "the LFS API takes Content-Type: application/vnd.git-lfs+json"));
     }
 
+    /** The request's JSON, or null when it is over {@link #MAX_BODY}. */
     private JsonNode readSmall(InputStream body) throws IOException {
         byte[] bytes = body.readNBytes(MAX_BODY + 1);
         if (bytes.length > MAX_BODY) {

@@ -2,8 +2,6 @@ package dev.gitfn.ssh;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.Future;
@@ -11,9 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.sshd.server.Environment;
-import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.channel.ChannelSession;
-import org.apache.sshd.server.command.Command;
 import org.jboss.logging.Logger;
 
 import dev.gitfn.admission.Admitted;
@@ -32,41 +28,17 @@ import io.smallrye.mutiny.Uni;
  * {@code GIT_PROTOCOL=version=2} (OpenSSH's {@code SendEnv}, which git sets). A refusal is
  * git's {@code fatal:} line on stderr and exit status 128.
  */
-final class GitSshCommand implements Command {
+final class GitSshCommand extends ChannelCommand {
     private static final Logger LOG = Logger.getLogger(GitSshCommand.class);
 
     private final GitCommandLine line;
     private final SshTransport ssh;
     private final AtomicReference<Runnable> release = new AtomicReference<>(() -> { });
-    private InputStream in;
-    private OutputStream out;
-    private OutputStream err;
-    private ExitCallback exit;
     private volatile Future<?> running;
 
     GitSshCommand(GitCommandLine line, SshTransport ssh) {
         this.line = line;
         this.ssh = ssh;
-    }
-
-    @Override
-    public void setInputStream(InputStream in) {
-        this.in = in;
-    }
-
-    @Override
-    public void setOutputStream(OutputStream out) {
-        this.out = out;
-    }
-
-    @Override
-    public void setErrorStream(OutputStream err) {
-        this.err = err;
-    }
-
-    @Override
-    public void setExitCallback(ExitCallback callback) {
-        this.exit = callback;
     }
 
     @Override

@@ -132,6 +132,20 @@ class TransportMatrixTest {
         return Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
     }
 
+    /**
+     * One row: success when {@code expected} is null, else a failure whose stderr says it;
+     * a refused row leaves the ref state byte for byte as it was.
+     */
+    private static void check(List<String> failures, String row, String expected, Git.Result r, byte[] before,
+            Kind kind) throws java.io.IOException {
+        if (expected == null ? r.exitCode() != 0 : r.exitCode() == 0 || !r.err().contains(expected)) {
+            failures.add(row + ": expected " + (expected == null ? "success" : expected) + ", got exit "
+                    + r.exitCode() + ": " + r.err().trim());
+        } else if (expected != null && !java.util.Arrays.equals(before, state(kind))) {
+            failures.add(row + ": the store changed");
+        }
+    }
+
     @Test
     void everySshIdentityForEveryRepository() throws Exception {
         List<String> failures = new ArrayList<>();
@@ -154,12 +168,7 @@ class TransportMatrixTest {
                             default -> "does not appear to be a git repository";
                         };
                     }
-                    if (expected == null ? r.exitCode() != 0 : r.exitCode() == 0 || !r.err().contains(expected)) {
-                        failures.add(row + ": expected " + (expected == null ? "success" : expected) + ", got exit "
-                                + r.exitCode() + ": " + r.err().trim());
-                    } else if (expected != null && !java.util.Arrays.equals(before, state(kind))) {
-                        failures.add(row + ": the store changed");
-                    }
+                    check(failures, row, expected, r, before, kind);
                 }
             }
         }
@@ -179,12 +188,7 @@ class TransportMatrixTest {
                 String expected = access == Access.WRITE ? "service not enabled"
                         : AuthorizationMatrixTest.expectedGit(Who.ANONYMOUS, kind, access) == 200 ? null
                         : "access denied or repository not exported";
-                if (expected == null ? r.exitCode() != 0 : r.exitCode() == 0 || !r.err().contains(expected)) {
-                    failures.add(row + ": expected " + (expected == null ? "success" : expected) + ", got exit "
-                            + r.exitCode() + ": " + r.err().trim());
-                } else if (expected != null && !java.util.Arrays.equals(before, state(kind))) {
-                    failures.add(row + ": the store changed");
-                }
+                check(failures, row, expected, r, before, kind);
             }
         }
         assertTrue(failures.isEmpty(), failures.size() + " rows differ:\n" + String.join("\n", failures));

@@ -110,6 +110,27 @@ public class Admission {
                 .onFailure().transform(this::typed);
     }
 
+    /** Admits a signed-in user to the API about itself (its own tokens): any user, with an admin-scoped credential. */
+    public Uni<Principal> admitUser(Transport transport, Client client, String authorization,
+            boolean stateChanging) {
+        return Uni.createFrom().voidItem().invoke(() -> browsers.check(client, access.enabled(), stateChanging))
+                .flatMap(ok -> signedIn(client, Credentials.header(authorization), access.requireSignedIn(authorization)))
+                .onFailure().transform(this::typed);
+    }
+
+    /** Admits a request to manage the repository at {@code repoPath}: an admin or its owner. */
+    public Uni<Admitted> admitManager(Transport transport, Client client, String authorization, String repoPath,
+            boolean stateChanging) {
+        return Uni.createFrom().item(() -> {
+            browsers.check(client, access.enabled(), stateChanging);
+            return RepoName.parse(repoPath);
+        })
+                .flatMap(name -> signedIn(client, Credentials.header(authorization),
+                        access.requireManager(authorization, name))
+                        .map(granted -> new Admitted(name, granted.who(), granted.rules())))
+                .onFailure().transform(this::typed);
+    }
+
     /**
      * A check whose wrong credentials count as a failed sign-in: logged (the user name and
      * address, never the secret), answered later each time, then with 429.

@@ -30,9 +30,19 @@ public class AccessControl {
     private final Optional<JwtVerifier> jwt;
     private final String adminGroup;
     private final String realm;
+    private final java.time.Clock clock;
+    private final TokenUses tokenUses;
 
+    @jakarta.inject.Inject
     public AccessControl(AuthDirectory directory, GitfnConfig config) {
+        this(directory, config, java.time.Clock.systemUTC());
+    }
+
+    /** With another clock, for tests of expiry. */
+    AccessControl(AuthDirectory directory, GitfnConfig config, java.time.Clock clock) {
         this.directory = directory;
+        this.clock = clock;
+        this.tokenUses = new TokenUses(directory, clock);
         this.adminTokenHash = config.auth().adminToken().filter(t -> !t.isBlank()).map(AccessControl::strongEnough)
                 .map(Tokens::hash);
         this.jwt = JwtVerifier.fromConfig(config.auth());
@@ -86,6 +96,11 @@ public class AccessControl {
         }
         return authenticate(credentials).flatMap(who -> directory.accessAsync(repo).map(access -> {
             boolean allowed = permission == Permission.READ ? access.canRead(who) : access.canWrite(who);
+            if (allowed && !who.scoped(permission)) {
+                // The user may; the token it came with may not (a read-only CI token pushing).
+                throw new AccessDeniedException("this token's scopes " + Scope.names(who.scopes()) + " do not allow "
+                        + (permission == Permission.WRITE ? "pushing to " : "reading ") + repo);
+            }
             if (allowed) {
                 return new Authorized(who, access);
             }
@@ -113,8 +128,58 @@ public class AccessControl {
             if (!who.admin()) {
                 throw new AccessDeniedException(who + " is not an admin");
             }
+            requireAdminScope(who);
             return who;
         });
+    }
+
+    /**
+     * Checks that the request comes from a signed-in user whose credential may use the API
+     * (its own tokens, say). With authentication off there are no users: refused.
+     */
+    public Uni<Principal> requireSignedIn(String authorization) {
+        if (!enabled()) {
+            return Uni.createFrom().failure(new AccessDeniedException(
+                    "authentication is off (gitfn.auth.*): there are no users to sign in"));
+        }
+        return authenticate(authorization).map(who -> {
+            if (who.anonymous()) {
+                throw new AuthenticationRequiredException("authentication required");
+            }
+            requireAdminScope(who);
+            return who;
+        });
+    }
+
+    /**
+     * Checks that the request may manage {@code repo} (its settings, history, deletion): an
+     * admin, or its owner, with a credential scoped for the API. Anyone else who may read it
+     * gets 403; who may not even read it, 404 (as for a missing repository).
+     */
+    public Uni<Authorized> requireManager(String authorization, RepoName repo) {
+        if (!enabled()) {
+            return Uni.createFrom().item(new Authorized(Principal.ANONYMOUS, RepoAccess.NONE));
+        }
+        return authenticate(authorization).flatMap(who -> directory.accessAsync(repo).map(access -> {
+            if (who.anonymous()) {
+                throw new AuthenticationRequiredException("authentication required");
+            }
+            if (!who.admin() && !access.isOwner(who)) {
+                if (!access.canRead(who)) {
+                    throw new RepoNotFoundException(repo);
+                }
+                throw new AccessDeniedException(who + " neither owns " + repo + " nor is an admin");
+            }
+            requireAdminScope(who);
+            return new Authorized(who, access);
+        }));
+    }
+
+    private static void requireAdminScope(Principal who) {
+        if (!who.mayAdminister()) {
+            throw new AccessDeniedException("this token's scopes " + Scope.names(who.scopes())
+                    + " do not include admin, which the API needs");
+        }
     }
 
     /** Who the credentials name: {@link Principal#ANONYMOUS} without any, 401 when they are wrong. */
@@ -205,15 +270,23 @@ public class AccessControl {
         }
         String hash = Tokens.hash(secret);
         return directory.userAsync(user).map(record -> {
-            boolean match = false;
+            UserRecord.TokenRecord match = null;
             for (UserRecord.TokenRecord token : record.map(UserRecord::tokens).orElse(List.of())) {
-                match |= Tokens.same(hash, token.sha256()); // no early exit: constant time per user
+                if (Tokens.same(hash, token.sha256())) { // no early exit: constant time per user
+                    match = token;
+                }
             }
-            if (!match) {
+            if (match == null) {
                 throw new AuthenticationRequiredException("wrong user name or token");
             }
+            if (match.expired(clock.instant())) {
+                // Refused exactly as a revoked token is: the client learns nothing more.
+                throw new AuthenticationRequiredException("token " + match.id() + " expired at " + match.expiresAt());
+            }
+            tokenUses.noteUse(record.get().name(), match);
             Set<String> groups = Set.copyOf(record.get().groups());
-            return new Principal(record.get().name(), groups, groups.contains(adminGroup));
+            return new Principal(record.get().name(), groups, groups.contains(adminGroup), match.id(),
+                    match.scopeSet());
         });
     }
 

@@ -106,6 +106,34 @@ public class AuthDirectory {
         return update(userKey(name), UserRecord.class, current -> current.map(change));
     }
 
+    /** A token just made: the secret, shown once, and what the store keeps of it. */
+    public record IssuedToken(String token, UserRecord.TokenRecord record) {
+    }
+
+    /**
+     * Gives {@code user} a new token; empty if there is no such user. The caller has checked
+     * the request ({@link Tokens#problem}).
+     */
+    public Optional<IssuedToken> issueToken(String user, String name, java.util.Set<Scope> scopes,
+            java.time.Instant expiresAt) throws IOException {
+        String token = Tokens.newToken();
+        UserRecord.TokenRecord record = new UserRecord.TokenRecord(Tokens.newId(), Tokens.hash(token),
+                java.time.Instant.now().toString(), name, Scope.names(scopes),
+                expiresAt == null ? null : expiresAt.toString(), null);
+        return updateUser(user, u -> u.withTokens(append(u.tokens(), record)))
+                .map(u -> new IssuedToken(token, record));
+    }
+
+    /** Revokes one of {@code user}'s tokens; false if the user has no such token (or does not exist). */
+    public boolean revokeToken(String user, String id) throws IOException {
+        boolean[] found = {false};
+        updateUser(user, u -> {
+            found[0] = u.tokens().stream().anyMatch(t -> t.id().equals(id));
+            return u.withTokens(u.tokens().stream().filter(t -> !t.id().equals(id)).toList());
+        });
+        return found[0];
+    }
+
     /** Who an SSH key's index names as its owner (a pointer: the owner's record must still list the key). */
     public Uni<Optional<String>> sshKeyOwnerAsync(SshPublicKey key) {
         return readAsync(StoreLayout.sshKeyKey(key.sha256Hex()))

@@ -2,12 +2,36 @@ package dev.gitfn.auth;
 
 import java.util.Set;
 
-/** Who a request acts for: a user of the store, a JWT subject, the bootstrap admin, or nobody. */
-public record Principal(String name, Set<String> groups, boolean admin) {
+/**
+ * Who a request acts for: a user of the store, a JWT subject, the bootstrap admin, or nobody;
+ * with the token it presented (its id, for the history and the audit log; null for other
+ * credentials) and what that credential may be used for.
+ */
+public record Principal(String name, Set<String> groups, boolean admin, String tokenId, Set<Scope> scopes) {
     public static final Principal ANONYMOUS = new Principal(null, Set.of(), false);
+
+    public Principal {
+        groups = Set.copyOf(groups);
+        scopes = Set.copyOf(scopes);
+    }
+
+    /** A principal whose credential is not a scoped token: every scope. */
+    public Principal(String name, Set<String> groups, boolean admin) {
+        this(name, groups, admin, null, Scope.ALL);
+    }
 
     public boolean anonymous() {
         return name == null;
+    }
+
+    /** Whether the credential may be used for {@code permission} (the rules decide whether the user may). */
+    public boolean scoped(Permission permission) {
+        return Scope.allows(scopes, permission);
+    }
+
+    /** Whether the credential may use the API (the rules decide for what). */
+    public boolean mayAdminister() {
+        return scopes.contains(Scope.ADMIN);
     }
 
     /** Whether an access-list entry ({@code alice} or {@code group:qa}) names this principal. */

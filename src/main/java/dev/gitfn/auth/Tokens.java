@@ -50,4 +50,37 @@ public final class Tokens {
         }
         return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }
+
+    /** Longest name a token may be given. */
+    static final int MAX_NAME = 64;
+
+    /**
+     * What is wrong with a request for a token, or null: a name of at most 64 printable
+     * characters, one or more known scopes, an expiry in the future (or none), and no scope
+     * beyond what the requesting credential itself has ({@code granting}).
+     */
+    public static String problem(String name, java.util.List<String> scopes, String expiresAt,
+            java.util.Set<Scope> granting, java.time.Instant now) {
+        if (name != null && (name.length() > MAX_NAME || !name.chars().allMatch(c -> c >= 0x20 && c != 0x7f))) {
+            return "a token's name has at most " + MAX_NAME + " printable characters";
+        }
+        java.util.Optional<java.util.Set<Scope>> parsed = scopes == null ? java.util.Optional.of(granting)
+                : Scope.parse(scopes);
+        if (parsed.isEmpty()) {
+            return "scopes are one or more of \"read\", \"write\", \"admin\"";
+        }
+        if (!parsed.get().stream().allMatch(wanted -> Scope.covers(granting, wanted))) {
+            return "a token cannot have scopes its maker lacks: this credential has " + Scope.names(granting);
+        }
+        if (expiresAt != null) {
+            try {
+                if (!java.time.Instant.parse(expiresAt).isAfter(now)) {
+                    return "expiresAt is in the past";
+                }
+            } catch (java.time.format.DateTimeParseException e) {
+                return "expiresAt must be an ISO-8601 instant such as 2027-01-01T00:00:00Z";
+            }
+        }
+        return null;
+    }
 }

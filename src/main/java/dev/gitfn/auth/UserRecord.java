@@ -9,8 +9,44 @@ import java.util.regex.Pattern;
 public record UserRecord(String name, List<String> groups, List<TokenRecord> tokens, List<KeyRecord> keys) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-    /** One token: its id (to revoke it), its SHA-256, and when it was made. */
-    public record TokenRecord(String id, String sha256, String created) {
+    /**
+     * One token: its id (to revoke it), its SHA-256, when it was made, the name its user gave
+     * it, its scopes ({@code read}, {@code write}, {@code admin}; a record without them, made
+     * before scopes existed, has all), when it expires (never when null) and when it was last
+     * used (recorded at most once a minute, so approximate).
+     */
+    public record TokenRecord(String id, String sha256, String created, String name, List<String> scopes,
+            String expiresAt, String lastUsed) {
+        @JsonCreator
+        public TokenRecord {
+            scopes = scopes == null ? Scope.names(Scope.ALL) : List.copyOf(scopes);
+        }
+
+        /** A token with every scope that never expires. */
+        public TokenRecord(String id, String sha256, String created) {
+            this(id, sha256, created, null, null, null, null);
+        }
+
+        /** Its scopes; a record naming an unknown scope grants nothing. */
+        public java.util.Set<Scope> scopeSet() {
+            return Scope.parse(scopes).orElse(java.util.Set.of());
+        }
+
+        /** Whether it has expired at {@code now}; an unreadable expiry counts as expired. */
+        public boolean expired(java.time.Instant now) {
+            if (expiresAt == null) {
+                return false;
+            }
+            try {
+                return !now.isBefore(java.time.Instant.parse(expiresAt));
+            } catch (java.time.format.DateTimeParseException e) {
+                return true;
+            }
+        }
+
+        public TokenRecord usedAt(String when) {
+            return new TokenRecord(id, sha256, created, name, scopes, expiresAt, when);
+        }
     }
 
     /**

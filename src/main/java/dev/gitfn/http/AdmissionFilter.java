@@ -16,6 +16,7 @@ import dev.gitfn.admission.Client;
 import dev.gitfn.admission.Refusal;
 import dev.gitfn.admission.Transport;
 import dev.gitfn.auth.Permission;
+import dev.gitfn.auth.Principal;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.protocol.GitService;
 import io.smallrye.mutiny.Uni;
@@ -32,6 +33,7 @@ import io.vertx.ext.web.RoutingContext;
 public class AdmissionFilter {
     private static final Logger LOG = Logger.getLogger(AdmissionFilter.class);
     private static final String ADMITTED = "gitfn.admitted";
+    private static final String PRINCIPAL = "gitfn.principal";
 
     private final Admission admission;
     private final long maxApiBody;
@@ -48,6 +50,15 @@ public class AdmissionFilter {
             throw new IllegalStateException("request reached an endpoint without admission");
         }
         return admitted;
+    }
+
+    /** Who an API request acts for (anonymous with authentication off); fails closed without admission. */
+    static Principal principal(RoutingContext rc) {
+        Principal who = rc.get(PRINCIPAL);
+        if (who == null) {
+            throw new IllegalStateException("request reached an API endpoint without admission");
+        }
+        return who;
     }
 
     @ServerRequestFilter(nonBlocking = true)
@@ -76,7 +87,8 @@ public class AdmissionFilter {
             return Uni.createFrom().item(HttpRefusals.response(tooMany));
         }
         Uni<?> step;
-        if (admit.value() == Admit.Need.ADMIN) {
+        Admit.Need need = admit.value();
+        if (need == Admit.Need.ADMIN || need == Admit.Need.SIGNED_IN || need == Admit.Need.MANAGE) {
             String verb = request.getMethod();
             boolean stateChanging = !verb.equals("GET") && !verb.equals("HEAD");
             if (verb.equals("POST") && !isJson(request.getHeaderString(HttpHeaders.CONTENT_TYPE))) {
@@ -85,11 +97,19 @@ public class AdmissionFilter {
                         Refusal.Reason.UNSUPPORTED_MEDIA_TYPE, "the API takes Content-Type: application/json")));
             }
             // Credentials first, then the body's announced size; the body itself is read only after both.
-            step = admission.admitAdmin(Transport.API, client, authorization, stateChanging).invoke(admin -> {
+            Uni<Principal> who = switch (need) {
+                case SIGNED_IN -> admission.admitUser(Transport.API, client, authorization, stateChanging);
+                case MANAGE -> admission.admitManager(Transport.API, client, authorization,
+                        request.getUriInfo().getPathParameters().getFirst("repo"), stateChanging)
+                        .invoke(admitted -> rc.put(ADMITTED, admitted)).map(Admitted::who);
+                default -> admission.admitAdmin(Transport.API, client, authorization, stateChanging);
+            };
+            step = who.invoke(principal -> {
                 Refusal badBody = apiBodyRefusal(request);
                 if (badBody != null) {
                     throw badBody;
                 }
+                rc.put(PRINCIPAL, principal);
             });
         } else {
             Permission permission = switch (admit.value()) {

@@ -26,6 +26,10 @@ public @interface Admit {
         /** As the {@code service} query parameter says: push for git-receive-pack, else read. */
         BY_SERVICE,
         /** An admin, for the API. */
-        ADMIN
+        ADMIN,
+        /** Any signed-in user, for the API about itself ({@code /api/user}). */
+        SIGNED_IN,
+        /** An admin or the owner of the repository named by the {@code repo} path parameter. */
+        MANAGE
     }
 }

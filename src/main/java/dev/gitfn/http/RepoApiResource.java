@@ -101,9 +101,8 @@ public class RepoApiResource {
                     + "{\"public\":false,\"read\":[\"bob\",\"group:qa\"],\"write\":[\"alice\"]} "
                     + "(and optionally \"cdnRedirect\":true)");
         }
-        RepoAccess updated = directory.updateAccess(name, current -> new RepoAccess(request.isPublic(),
-                request.read(), request.write(), current.protectedRefs(),
-                request.cdnRedirect() == null ? current.cdnRedirect() : request.cdnRedirect()));
+        RepoAccess updated = directory.updateAccess(name, current -> current.withLists(request.isPublic(),
+                request.read(), request.write(), request.cdnRedirect()));
         publisher.refresh(name); // made public: published; made private: withdrawn
         return Response.ok(new AccessView(updated.isPublic(), updated.read(), updated.write(),
                 updated.cdnRedirect())).build();
@@ -125,8 +124,7 @@ public class RepoApiResource {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body must be {\"refs\":[\"refs/heads/main\"]}; "
                     + "each a full ref name, or a prefix ending in '*' such as refs/heads/release/*");
         }
-        RepoAccess updated = directory.updateAccess(name, current -> new RepoAccess(current.isPublic(),
-                current.read(), current.write(), request.refs(), current.cdnRedirect()));
+        RepoAccess updated = directory.updateAccess(name, current -> current.withProtectedRefs(request.refs()));
         return Response.ok(new ProtectedView(updated.protectedRefs())).build();
     }
 

@@ -3,7 +3,6 @@ package dev.gitfn.http;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 import jakarta.ws.rs.Consumes;
@@ -19,7 +18,7 @@ import jakarta.ws.rs.core.Response;
 
 import dev.gitfn.auth.AuthDirectory;
 import dev.gitfn.auth.SshPublicKey;
-import dev.gitfn.auth.Tokens;
+import dev.gitfn.auth.Scope;
 import dev.gitfn.auth.UserRecord;
 
 /**
@@ -36,19 +35,10 @@ public class UserApiResource {
     }
 
     /** A user as the API shows it: never a token or its hash. */
-    public record UserView(String name, List<String> groups, List<TokenView> tokens) {
+    public record UserView(String name, List<String> groups, List<TokenApi.TokenView> tokens) {
         static UserView of(UserRecord user) {
-            return new UserView(user.name(), user.groups(),
-                    user.tokens().stream().map(t -> new TokenView(t.id(), t.created())).toList());
+            return new UserView(user.name(), user.groups(), user.tokens().stream().map(TokenApi.TokenView::of).toList());
         }
-    }
-
-    /** A token as listed: its id and creation time. */
-    public record TokenView(String id, String created) {
-    }
-
-    /** The answer to creating a token: the only time the token itself is shown. */
-    public record NewToken(String id, String token) {
     }
 
     private final AuthDirectory directory;
@@ -105,33 +95,29 @@ public class UserApiResource {
         return Response.noContent().build();
     }
 
+    /** Gives a user a token; the body ({@code name}, {@code scopes}, {@code expiresAt}) is optional. */
     @POST
     @Path("{name}/tokens")
-    public Response newToken(@PathParam("name") String name) throws IOException {
-        String token = Tokens.newToken();
-        String id = Tokens.newId();
-        UserRecord.TokenRecord record = new UserRecord.TokenRecord(id, Tokens.hash(token), Instant.now().toString());
-        return directory.updateUser(name, u -> {
-            List<UserRecord.TokenRecord> tokens = new ArrayList<>(u.tokens());
-            tokens.add(record);
-            return u.withTokens(tokens);
-        }).map(u -> Response.status(Response.Status.CREATED).entity(new NewToken(id, token)).build())
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response newToken(@PathParam("name") String name, TokenApi.TokenRequest request) throws IOException {
+        return TokenApi.issue(directory, name, request, Scope.ALL);
+    }
+
+    @GET
+    @Path("{name}/tokens")
+    public Response tokens(@PathParam("name") String name) throws IOException {
+        return directory.user(name)
+                .map(u -> Response.ok(u.tokens().stream().map(TokenApi.TokenView::of).toList()).build())
                 .orElseGet(() -> noUser(name));
     }
 
     @DELETE
     @Path("{name}/tokens/{id}")
     public Response revokeToken(@PathParam("name") String name, @PathParam("id") String id) throws IOException {
-        boolean[] found = {false};
-        var user = directory.updateUser(name, u -> {
-            found[0] = u.tokens().stream().anyMatch(t -> t.id().equals(id));
-            return u.withTokens(u.tokens().stream().filter(t -> !t.id().equals(id)).toList());
-        });
-        if (user.isEmpty()) {
+        if (directory.user(name).isEmpty()) {
             return noUser(name);
         }
-        return found[0] ? Response.noContent().build()
-                : GitHttpErrors.text(Response.Status.NOT_FOUND, "user " + name + " has no token " + id);
+        return TokenApi.revoke(directory, name, id);
     }
 
     /** Body of {@code POST /api/users/<name>/keys}: one {@code authorized_keys} line. */

@@ -86,13 +86,13 @@ class AuthorizationMatrixTest {
 
     /** Who sends the request. */
     enum Who {
-        ANONYMOUS, WRONG_PASSWORD, REVOKED_TOKEN, EXPIRED_JWT, OTHER_AUDIENCE_JWT, UNTRUSTED_JWT,
-        NO_GRANT, READER, WRITER, WRITER_JWT, ADMIN;
+        ANONYMOUS, WRONG_PASSWORD, REVOKED_TOKEN, EXPIRED_TOKEN, EXPIRED_JWT, OTHER_AUDIENCE_JWT, UNTRUSTED_JWT,
+        NO_GRANT, READER, WRITER_READ_TOKEN, WRITER, WRITER_JWT, ADMIN;
 
         /** Credentials that are present but prove nothing. */
         boolean badCredentials() {
             return switch (this) {
-                case WRONG_PASSWORD, REVOKED_TOKEN, EXPIRED_JWT, OTHER_AUDIENCE_JWT, UNTRUSTED_JWT -> true;
+                case WRONG_PASSWORD, REVOKED_TOKEN, EXPIRED_TOKEN, EXPIRED_JWT, OTHER_AUDIENCE_JWT, UNTRUSTED_JWT -> true;
                 default -> false;
             };
         }
@@ -136,8 +136,14 @@ class AuthorizationMatrixTest {
         }
     }
 
-    /** Every API route: method, path (with placeholders), the admin's expected status. */
-    record ApiRoute(String method, String template, int adminStatus) {
+    /**
+     * Every API route: method, path (with placeholders), the admin's expected status, and
+     * whether it is the signed-in user's own ({@code /api/user}: any user, the admin scope).
+     */
+    record ApiRoute(String method, String template, int adminStatus, boolean self) {
+        ApiRoute(String method, String template, int adminStatus) {
+            this(method, template, adminStatus, false);
+        }
     }
 
     static final List<ApiRoute> API = List.of(
@@ -154,6 +160,11 @@ class AuthorizationMatrixTest {
             new ApiRoute("PUT", "/api/users/{name}", 200),
             new ApiRoute("DELETE", "/api/users/{name}", 204),
             new ApiRoute("POST", "/api/users/{name}/tokens", 201),
+            new ApiRoute("GET", "/api/users/{name}/tokens", 200),
+            new ApiRoute("GET", "/api/user", 200, true),
+            new ApiRoute("GET", "/api/user/tokens", 404, true), // the admin token has no user record
+            new ApiRoute("POST", "/api/user/tokens", 404, true),
+            new ApiRoute("DELETE", "/api/user/tokens/{id}", 404, true), // no such token
             new ApiRoute("DELETE", "/api/users/{name}/tokens/{id}", 204),
             new ApiRoute("POST", "/api/users/{name}/keys", 201),
             new ApiRoute("GET", "/api/users/{name}/keys", 200),
@@ -170,7 +181,8 @@ class AuthorizationMatrixTest {
         if (kind == Kind.MISSING) {
             return anonymous ? 401 : 404; // existence is not revealed to the anonymous
         }
-        boolean canRead = kind == Kind.PUBLIC || writer || who == Who.READER;
+        // A writer's read-only token reads as its user may and pushes nowhere (403 where it may read).
+        boolean canRead = kind == Kind.PUBLIC || writer || who == Who.READER || who == Who.WRITER_READ_TOKEN;
         if (access == Access.READ) {
             return canRead ? 200 : anonymous ? 401 : 404;
         }
@@ -182,10 +194,24 @@ class AuthorizationMatrixTest {
 
     /** The access rule for the admin API. */
     static int expectedApi(Who who, int adminStatus) {
+        return expectedApi(who, new ApiRoute("GET", "", adminStatus));
+    }
+
+    /** The access rule for one API route. */
+    static int expectedApi(Who who, ApiRoute route) {
         if (who == Who.ANONYMOUS || who.badCredentials()) {
             return 401;
         }
-        return who == Who.ADMIN ? adminStatus : 403;
+        if (who == Who.WRITER_READ_TOKEN) {
+            return 403; // the API needs the admin scope
+        }
+        if (!route.self()) {
+            return who == Who.ADMIN ? route.adminStatus() : 403;
+        }
+        boolean hasRecord = who == Who.NO_GRANT || who == Who.READER || who == Who.WRITER;
+        return route.template().equals("/api/user") ? 200
+                : route.method().equals("DELETE") || !hasRecord ? 404
+                : route.method().equals("POST") ? 201 : 200;
     }
 
     @TestHTTPResource("/")
@@ -212,6 +238,11 @@ class AuthorizationMatrixTest {
         String id = tokenIds("revoked-" + suffix).get(0);
         assertEquals(204, api("DELETE", "/api/users/revoked-" + suffix + "/tokens/" + id, admin(), null).statusCode());
 
+        String expiring = token("writer-" + suffix, "{\"expiresAt\":\"" + java.time.Instant.now().plusSeconds(2)
+                + "\"}");
+        CREDENTIALS.put(Who.EXPIRED_TOKEN, Http.basic("writer-" + suffix, expiring));
+        CREDENTIALS.put(Who.WRITER_READ_TOKEN, Http.basic("writer-" + suffix,
+                token("writer-" + suffix, "{\"name\":\"ci\",\"scopes\":[\"read\"]}")));
         CREDENTIALS.put(Who.WRONG_PASSWORD, Http.basic("writer-" + suffix, "gfn_not-the-token"));
         CREDENTIALS.put(Who.REVOKED_TOKEN, Http.basic("revoked-" + suffix, revoked));
         CREDENTIALS.put(Who.EXPIRED_JWT,
@@ -255,7 +286,19 @@ class AuthorizationMatrixTest {
             assertTrue(pack.find(), state(kind));
             PACK.put(kind, pack.group(1));
         }
+        while (!api("GET", "/api/user", CREDENTIALS.get(Who.EXPIRED_TOKEN), null).headers()
+                .firstValue("WWW-Authenticate").isPresent()) {
+            Thread.sleep(100); // until the expiring token has expired
+        }
         ready = true;
+    }
+
+    /** A new token for {@code user} as the admin makes it, with {@code body}'s scopes and expiry. */
+    private String token(String user, String body) {
+        HttpResponse<String> made = api("POST", "/api/users/" + user + "/tokens", admin(), body);
+        Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(made.body());
+        assertTrue(made.statusCode() == 201 && m.find(), made.body());
+        return m.group(1);
     }
 
     @Test
@@ -314,7 +357,7 @@ class AuthorizationMatrixTest {
         List<String> failures = new ArrayList<>();
         for (ApiRoute route : API) {
             for (Who who : Who.values()) {
-                int expected = expectedApi(who, route.adminStatus());
+                int expected = expectedApi(who, route);
                 Map<String, String> before = snapshot(Kind.PRIVATE);
                 HttpResponse<String> answer = sendApi(route, who);
                 String row = route.method() + " " + route.template() + " " + who;
@@ -404,10 +447,12 @@ class AuthorizationMatrixTest {
     static String accessTable() {
         Map<String, Who> rows = new java.util.LinkedHashMap<>();
         rows.put("anonymous", Who.ANONYMOUS);
-        rows.put("wrong, revoked or expired credentials, a JWT for another audience or from an unknown key",
+        rows.put("wrong, revoked or expired credentials (tokens and JWTs), a JWT for another audience or from an "
+                + "unknown key",
                 Who.WRONG_PASSWORD);
         rows.put("signed in, not on the access list", Who.NO_GRANT);
         rows.put("on the `read` list", Who.READER);
+        rows.put("on the `write` list, with a token of scope `read`", Who.WRITER_READ_TOKEN);
         rows.put("on the `write` list", Who.WRITER);
         rows.put("admin", Who.ADMIN);
         StringBuilder b = new StringBuilder("| who | read public | read private | push public | push private "
@@ -613,7 +658,13 @@ class AuthorizationMatrixTest {
                 for (Path p : paths.filter(Files::isRegularFile).toList()) {
                     String rel = STORE.relativize(p).toString();
                     if (!rel.startsWith(".gitfn/tmp/") && !rel.startsWith(".gitfn/locks/")) {
-                        files.put(rel, digest(Files.readAllBytes(p)));
+                        byte[] data = Files.readAllBytes(p);
+                        if (rel.startsWith(".gitfn/users/")) {
+                            // A token's "last used" is the one write a read may make (once a minute).
+                            data = new String(data, StandardCharsets.UTF_8)
+                                    .replaceAll("\"lastUsed\":(\"[^\"]*\"|null)", "").getBytes(StandardCharsets.UTF_8);
+                        }
+                        files.put(rel, digest(data));
                     }
                 }
             }

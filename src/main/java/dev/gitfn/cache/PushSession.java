@@ -75,6 +75,11 @@ public final class PushSession {
      * written and nothing was published.
      */
     public void commit(List<ReceiveCommand> commands, boolean atomic) throws IOException {
+        commit(commands, atomic, Pusher.UNKNOWN);
+    }
+
+    /** {@link #commit(List, boolean)}, recording {@code pusher} in the repository's history. */
+    public void commit(List<ReceiveCommand> commands, boolean atomic, Pusher pusher) throws IOException {
         RepoName name = repo.name();
         long started = System.nanoTime();
         long startedAt = java.time.Instant.now().getEpochSecond();
@@ -130,7 +135,8 @@ public final class PushSession {
             if (pending.isEmpty()) {
                 return;
             }
-            RefState next = withHeadOnABranch(base.apply(updatesOf(pending), newPacks, integrity), pending);
+            RefState next = withHeadOnABranch(base.apply(updatesOf(pending), newPacks, integrity), pending)
+                    .logged(history(base, pending, pusher), startedAt - cache.historyKeep().toSeconds());
             attempted = next.serialize();
             try {
                 store.putIfMatch(stateKey, attempted, etag);
@@ -155,6 +161,71 @@ public final class PushSession {
             // The push is durable: the ref state is the truth, and the next push rewrites these files.
             LOG.errorf(e, "push to %s accepted, but writing info/refs failed", name);
             cache.invalidate(name);
+        }
+    }
+
+    /** How a restore from the history ended. */
+    public enum Restored {
+        /** The ref points at the id again (one compare-and-swap, recorded in the history). */
+        DONE,
+        /** The id is not in this ref's history. */
+        NOT_IN_HISTORY,
+        /** Some object the id reaches is gone from the repository. */
+        OBJECTS_GONE,
+        /** The ref moved after the request read it. */
+        MOVED
+    }
+
+    /**
+     * Puts {@code ref} back at {@code to}, an id its history names (a deleted branch
+     * included): a push without a pack, so the same compare-and-swap, history entry and
+     * server-info files as any push. Refused if anything {@code to} reaches is missing, or
+     * if the ref moved since this session read the state.
+     */
+    public Restored restore(String ref, ObjectId to, Pusher pusher) throws IOException {
+        RefState state = repo.state();
+        boolean named = state.log().stream().anyMatch(u -> u.ref().equals(ref)
+                && (u.oldId().equals(to) || u.newId().equals(to)));
+        if (!named || to.equals(ObjectId.zeroId())) {
+            return Restored.NOT_IN_HISTORY;
+        }
+        if (!complete(to, state)) {
+            return Restored.OBJECTS_GONE;
+        }
+        ObjectId current = state.refs().get(ref);
+        if (to.equals(current)) {
+            return Restored.DONE;
+        }
+        ReceiveCommand cmd = new ReceiveCommand(current == null ? ObjectId.zeroId() : current, to, ref);
+        commit(List.of(cmd), true, pusher);
+        return switch (cmd.getResult()) {
+            case OK -> Restored.DONE;
+            case REJECTED_NONFASTFORWARD, LOCK_FAILURE -> Restored.MOVED;
+            default -> throw new IOException("restore of " + ref + " failed: " + cmd.getResult() + " "
+                    + cmd.getMessage());
+        };
+    }
+
+    /** Whether every object {@code id} reaches is in the local copy (walked down to what the refs reach). */
+    private boolean complete(ObjectId id, RefState state) {
+        try (org.eclipse.jgit.revwalk.ObjectWalk walk = new org.eclipse.jgit.revwalk.ObjectWalk(repo.repository())) {
+            walk.markStart(walk.parseAny(id));
+            for (ObjectId tip : state.refs().values()) {
+                try {
+                    walk.markUninteresting(walk.parseAny(tip));
+                } catch (IOException missingTip) {
+                    // a ref whose objects are damaged: no help, walk without it
+                }
+            }
+            while (walk.next() != null) {
+                // commits
+            }
+            for (var object = walk.nextObject(); object != null; object = walk.nextObject()) {
+                walk.getObjectReader().open(object); // throws MissingObjectException when gone
+            }
+            return true;
+        } catch (IOException gone) {
+            return false;
         }
     }
 
@@ -188,6 +259,20 @@ public final class PushSession {
                         RepositoryCache.packFile(repo, pack, ".idx")),
                 () -> store.upload(StoreLayout.packKey(repo.name(), pack, ".pack"),
                         RepositoryCache.packFile(repo, pack, ".pack")));
+    }
+
+    /** The history's entries for {@code pending}, applied to {@code base}: one per ref, one sequence number. */
+    private static List<RefState.Update> history(RefState base, List<ReceiveCommand> pending, Pusher pusher) {
+        long seq = base.nextSeq();
+        long now = java.time.Instant.now().getEpochSecond();
+        List<RefState.Update> entries = new ArrayList<>();
+        for (ReceiveCommand cmd : pending) {
+            ObjectId old = base.refs().getOrDefault(cmd.getRefName(), ObjectId.zeroId());
+            ObjectId next = cmd.getType() == ReceiveCommand.Type.DELETE ? ObjectId.zeroId() : cmd.getNewId();
+            entries.add(new RefState.Update(seq, now, pusher.transport(), pusher.who(), pusher.tokenId(),
+                    cmd.getRefName(), old, next));
+        }
+        return entries;
     }
 
     /** Instances' clocks may differ by this much when comparing a retirement time with a push's start. */

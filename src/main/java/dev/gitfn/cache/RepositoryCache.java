@@ -71,6 +71,7 @@ public class RepositoryCache {
     private final Map<RepoName, Entry> entries = new ConcurrentHashMap<>();
     private final Iterable<ServerInfoListener> listeners;
     private final CacheCounters counters = new CacheCounters();
+    private final java.time.Duration historyKeep;
 
     @jakarta.inject.Inject
     public RepositoryCache(BlobStore store, GitfnConfig config, Instance<ServerInfoListener> listeners) {
@@ -87,6 +88,7 @@ public class RepositoryCache {
         this.defaultBranch = config.defaultBranch();
         this.maxBytes = config.cache().maxBytes().asLongValue();
         this.createOnPush = config.createOnPush();
+        this.historyKeep = config.history().keep();
         try {
             this.cacheDir = Files.createDirectories(dir.toAbsolutePath().normalize());
         } catch (IOException e) {
@@ -191,6 +193,11 @@ public class RepositoryCache {
     }
 
     /** What this cache did since it started. */
+    /** How long the server-side reflog keeps an update (gitfn.history.keep). */
+    public java.time.Duration historyKeep() {
+        return historyKeep;
+    }
+
     public CacheCounters counters() {
         return counters;
     }

@@ -57,6 +57,15 @@ public interface GitfnConfig {
      * Pack maintenance: compaction (merging packs, writing the reachability bitmap) and
      * garbage collection of packs no state lists, safe with many instances at once.
      */
+    /** The server-side reflog. */
+    History history();
+
+    interface History {
+        /** How long every accepted ref update stays in a repository's history, restorable (and kept by maintenance). */
+        @WithDefault("90d")
+        java.time.Duration keep();
+    }
+
     interface Maintenance {
         /**
          * Compact in the background after a push once a repository holds this many packs (or

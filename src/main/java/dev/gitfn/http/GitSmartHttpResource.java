@@ -16,6 +16,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
 import dev.gitfn.admission.Admitted;
+import dev.gitfn.admission.Transport;
 import dev.gitfn.auth.AccessControl;
 import dev.gitfn.repo.RepoName;
 import dev.gitfn.cache.RepositoryCache;
@@ -196,7 +197,7 @@ public class GitSmartHttpResource {
         requireContentType(contentType, GitService.RECEIVE_PACK);
         InputStream in = RequestBodies.decode(requestBody, contentEncoding, maxInflatedRequest);
         cache.openForPush(name).close(); // 404 now, before the answer starts; the push takes its own lease
-        StreamingOutput body = out -> protocol.receivePack(name, admitted.rules(), in, out);
+        StreamingOutput body = out -> protocol.receivePack(name, admitted.rules(), admitted.pusher(Transport.HTTP), in, out);
         return noCache(Response.ok(body, GitService.RECEIVE_PACK.resultType()));
     }
 

@@ -15,29 +15,36 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import dev.gitfn.admission.Admitted;
+import dev.gitfn.admission.Transport;
 import dev.gitfn.auth.AuthDirectory;
 import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.auth.UserRecord;
 import dev.gitfn.repo.RepoName;
+import dev.gitfn.cache.PushSession;
 import dev.gitfn.cache.RepositoryCache;
+import dev.gitfn.repo.RefState;
+import io.vertx.ext.web.RoutingContext;
 import dev.gitfn.maintenance.Maintenance;
 import dev.gitfn.publish.Publisher;
 
 /**
- * The repository API, admins only: create ({@code POST /api/repos}), list
- * ({@code GET /api/repos}), and each repository's access list and protected refs.
+ * The repository API: create ({@code POST /api/repos}) and list ({@code GET /api/repos}),
+ * admins only; each repository's access list, protected refs and history (with restore),
+ * for admins and the repository's owner.
  */
 @Path("/api/repos")
 @Produces(MediaType.APPLICATION_JSON)
 @Admit(Admit.Need.ADMIN) // every route: checked from the headers before the body is read
 public class RepoApiResource {
 
-    /** Body of {@code POST /api/repos}. */
-    public record CreateRepo(String name) {
+    /** Body of {@code POST /api/repos}; the owner is the creator unless named. */
+    public record CreateRepo(String name, String owner) {
     }
 
     /** One repository as the API shows it. */
@@ -73,18 +80,26 @@ public class RepoApiResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(CreateRepo request)
+    public Response create(CreateRepo request, RoutingContext rc)
             throws IOException {
         if (request == null || request.name() == null) {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body must be {\"name\":\"team/app\"}");
         }
         RepoName name = RepoName.parse(request.name());
+        String owner = request.owner() != null ? request.owner() : AdmissionFilter.principal(rc).name();
+        if (owner != null && !UserRecord.validName(owner)) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "owner must be a user name");
+        }
         cache.create(name);
+        if (owner != null) {
+            directory.updateAccess(name, a -> a.withOwner(owner, java.time.Instant.now().toString()));
+        }
         return Response.created(URI.create("/" + name.directory())).entity(new RepoView(name.value())).build();
     }
 
     @GET
     @Path("{repo: .+}/-/access")
+    @Admit(Admit.Need.MANAGE)
     public AccessView getAccess(@PathParam("repo") String repo) throws IOException {
         RepoAccess rules = directory.access(RepoName.parse(repo));
         return new AccessView(rules.isPublic(), rules.read(), rules.write(), rules.cdnRedirect());
@@ -92,6 +107,7 @@ public class RepoApiResource {
 
     @PUT
     @Path("{repo: .+}/-/access")
+    @Admit(Admit.Need.MANAGE)
     @Consumes(MediaType.APPLICATION_JSON)
     public Response putAccess(@PathParam("repo") String repo, AccessView request) throws IOException {
         RepoName name = RepoName.parse(repo);
@@ -110,12 +126,14 @@ public class RepoApiResource {
 
     @GET
     @Path("{repo: .+}/-/protected")
+    @Admit(Admit.Need.MANAGE)
     public ProtectedView getProtected(@PathParam("repo") String repo) throws IOException {
         return new ProtectedView(directory.access(RepoName.parse(repo)).protectedRefs());
     }
 
     @PUT
     @Path("{repo: .+}/-/protected")
+    @Admit(Admit.Need.MANAGE)
     @Consumes(MediaType.APPLICATION_JSON)
     public Response putProtected(@PathParam("repo") String repo, ProtectedView request) throws IOException {
         RepoName name = RepoName.parse(repo);
@@ -126,6 +144,72 @@ public class RepoApiResource {
         }
         RepoAccess updated = directory.updateAccess(name, current -> current.withProtectedRefs(request.refs()));
         return Response.ok(new ProtectedView(updated.protectedRefs())).build();
+    }
+
+    /** One entry of a repository's history (its server-side reflog). */
+    public record HistoryEntry(long seq, String time, String transport, String who, String tokenId, String ref,
+            String oldId, String newId) {
+        static HistoryEntry of(RefState.Update u) {
+            return new HistoryEntry(u.seq(), java.time.Instant.ofEpochSecond(u.at()).toString(), u.transport(), u.who(),
+                    u.tokenId(), u.ref(), u.oldId().name(), u.newId().name());
+        }
+    }
+
+    /** Body of {@code POST /api/repos/<repo>/-/history/restore}. */
+    public record RestoreRequest(String ref, String to) {
+    }
+
+    /**
+     * {@code GET /api/repos/<repo>/-/history[?ref=refs/heads/main][&limit=50]}: every accepted
+     * ref update within gitfn.history.keep, newest first.
+     */
+    @GET
+    @Path("{repo: .+}/-/history")
+    @Admit(Admit.Need.MANAGE)
+    public Response history(@PathParam("repo") String repo, @QueryParam("ref") String ref,
+            @QueryParam("limit") Integer limit) throws IOException {
+        int max = limit == null ? 50 : limit;
+        if (max < 1 || max > 1000) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "limit is 1 to 1000");
+        }
+        try (RepositoryCache.CachedRepo cached = cache.open(RepoName.parse(repo))) {
+            List<RefState.Update> log = new java.util.ArrayList<>(cached.state().log());
+            java.util.Collections.reverse(log);
+            return Response.ok(log.stream().filter(u -> ref == null || u.ref().equals(ref)).limit(max)
+                    .map(HistoryEntry::of).toList()).build();
+        }
+    }
+
+    /**
+     * {@code POST /api/repos/<repo>/-/history/restore} with {@code {"ref":..., "to":<id>}}: puts
+     * a ref back at an id its history names (undo of a force push or a deletion), as one
+     * compare-and-swap recorded in the history. 409 if the ref moved since, or if objects the
+     * id reaches are gone.
+     */
+    @POST
+    @Path("{repo: .+}/-/history/restore")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Admit(Admit.Need.MANAGE)
+    public Response restore(@PathParam("repo") String repo, RestoreRequest request, RoutingContext rc)
+            throws IOException {
+        if (request == null || request.ref() == null || !request.ref().startsWith("refs/")
+                || !Repository.isValidRefName(request.ref()) || request.to() == null || !ObjectId.isId(request.to())) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST,
+                    "body must be {\"ref\":\"refs/heads/main\",\"to\":\"<40 hex digits>\"}");
+        }
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        ObjectId to = ObjectId.fromString(request.to());
+        PushSession.Restored result = cache.push(admitted.name(),
+                session -> session.restore(request.ref(), to, admitted.pusher(Transport.API)));
+        return switch (result) {
+            case DONE -> Response.ok(new RestoreRequest(request.ref(), to.name())).build();
+            case NOT_IN_HISTORY -> GitHttpErrors.text(Response.Status.BAD_REQUEST, to.name()
+                    + " is not in the history of " + request.ref() + " (GET .../-/history?ref=" + request.ref() + ")");
+            case OBJECTS_GONE -> GitHttpErrors.text(Response.Status.CONFLICT, "objects that " + to.name()
+                    + " reaches are gone from the repository: it cannot be restored");
+            case MOVED -> GitHttpErrors.text(Response.Status.CONFLICT, request.ref()
+                    + " moved while the restore was made; read the history again");
+        };
     }
 
     /**

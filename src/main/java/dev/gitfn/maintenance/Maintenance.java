@@ -280,11 +280,12 @@ public class Maintenance implements ServerInfoListener {
         }
         Set<ObjectId> reached = new HashSet<>();
         List<PackRewriter.Written> outputs = new ArrayList<>();
-        PackRewriter.Written main = PackRewriter.reachable(repo.repository(), state, work, reached);
+        PackRewriter.Written main = PackRewriter.reachable(repo.repository(), state,
+                now() - cache.historyKeep().toSeconds(), work, reached);
         if (main != null) {
             outputs.add(main);
         }
-        // What the refs do not reach: kept in a cruft pack, from every pack but expired cruft.
+        // What the refs and the history do not reach: kept in a cruft pack, from every pack but expired cruft.
         Set<ObjectId> unreached = new HashSet<>();
         for (String pack : live) {
             unreached.addAll(PackRewriter.idsIn(RepositoryCache.packFile(repo, pack, ".idx")));

@@ -59,14 +59,21 @@ final class PackRewriter {
     }
 
     /**
-     * The pack of every object {@code state}'s refs reach, with a bitmap; null for a
+     * The pack of every object {@code state}'s refs and history (its entries since
+     * {@code historyFrom}, epoch seconds) reach, with a bitmap; null for a
      * repository without refs. {@code included} receives the ids it holds.
      */
-    static Written reachable(Repository repo, RefState state, Path folder, Set<ObjectId> included)
+    static Written reachable(Repository repo, RefState state, long historyFrom, Path folder, Set<ObjectId> included)
             throws IOException {
         Set<ObjectId> tips = new LinkedHashSet<>(state.refs().values());
         if (tips.isEmpty()) {
             return null;
+        }
+        // What the history can restore stays: its ids are roots too (those still present).
+        for (ObjectId id : state.historyRoots(historyFrom)) {
+            if (repo.getObjectDatabase().has(id)) {
+                tips.add(id);
+            }
         }
         Set<ObjectId> tags = new HashSet<>();
         state.refs().forEach((ref, id) -> {

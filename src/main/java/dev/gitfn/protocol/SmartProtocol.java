@@ -22,6 +22,7 @@ import org.jboss.logging.Logger;
 import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.repo.RepoName;
 import dev.gitfn.repo.PackIntegrity;
+import dev.gitfn.cache.Pusher;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.config.GitfnConfig;
@@ -104,9 +105,10 @@ public class SmartProtocol {
     }
 
     /** Receives one push: commands, pack, checks, then the store commit; writes git's status report. */
-    public void receivePack(RepoName name, RepoAccess rules, InputStream in, OutputStream out) throws IOException {
+    public void receivePack(RepoName name, RepoAccess rules, Pusher pusher, InputStream in, OutputStream out)
+            throws IOException {
         TrackingOutputStream tracked = new TrackingOutputStream(out);
-        reportingErrors("receive-pack", name, tracked, () -> receive(name, rules, false, in, tracked));
+        reportingErrors("receive-pack", name, tracked, () -> receive(name, rules, pusher, false, in, tracked));
     }
 
     /** One-shot HTTP bodies must keep arriving; a tunnel's client legitimately waits for the server. */
@@ -134,16 +136,16 @@ public class SmartProtocol {
      * the commands and pack, the store commit, the status report. The push lock is
      * held throughout, so the advertised refs are the ones the push is checked against.
      */
-    public void receivePackSession(RepoName name, RepoAccess rules, InputStream in, OutputStream out)
-            throws IOException {
-        receive(name, rules, true, in, out);
+    public void receivePackSession(RepoName name, RepoAccess rules, Pusher pusher, InputStream in,
+            OutputStream out) throws IOException {
+        receive(name, rules, pusher, true, in, out);
     }
 
     /** One receive-pack under the repository's push lock, stateless (HTTP) or two-way (the tunnel). */
-    private void receive(RepoName name, RepoAccess rules, boolean biDirectional, InputStream in, OutputStream out)
-            throws IOException {
+    private void receive(RepoName name, RepoAccess rules, Pusher pusher, boolean biDirectional, InputStream in,
+            OutputStream out) throws IOException {
         cache.push(name, session -> {
-            StoreReceivePack rp = new StoreReceivePack(session, rules, limits);
+            StoreReceivePack rp = new StoreReceivePack(session, rules, pusher, limits);
             rp.setBiDirectionalPipe(biDirectional);
             try {
                 // receive(), unlike receiveWithExceptionPropagation(), tells the client about a

@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 
 import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.cache.PushSession;
+import dev.gitfn.cache.Pusher;
 import dev.gitfn.config.GitfnConfig;
 
 /**
@@ -27,10 +28,12 @@ final class StoreReceivePack extends ReceivePack {
     private final PushSession session;
     private final RepoAccess rules;
     private final GitfnConfig.Limits limits;
+    private final Pusher pusher;
 
-    StoreReceivePack(PushSession session, RepoAccess rules, GitfnConfig.Limits limits) {
+    StoreReceivePack(PushSession session, RepoAccess rules, Pusher pusher, GitfnConfig.Limits limits) {
         super(session.repository());
         this.session = session;
+        this.pusher = pusher;
         this.rules = rules;
         this.limits = limits;
         setAllowPushOptions(true);
@@ -66,7 +69,7 @@ final class StoreReceivePack extends ReceivePack {
             return;
         }
         try {
-            session.commit(toApply, isAtomic());
+            session.commit(toApply, isAtomic(), pusher);
             reportAsGitDoes(toApply);
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "cannot publish push to %s", session.name());

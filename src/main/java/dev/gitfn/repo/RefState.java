@@ -25,7 +25,14 @@ import org.eclipse.jgit.lib.Repository;
  * cruft pack-&lt;sha1&gt; &lt;epoch seconds&gt;
  * retired pack-&lt;sha1&gt; &lt;epoch seconds&gt;
  * ref &lt;sha1&gt; refs/heads/main
+ * log &lt;seq&gt; &lt;epoch seconds&gt; &lt;transport&gt; &lt;who&gt; &lt;token id&gt; &lt;old sha1&gt; &lt;new sha1&gt; &lt;ref&gt;
  * </pre>
+ *
+ * The {@code log} lines are the server-side reflog: every accepted ref update, written by
+ * the same compare-and-swap that makes it, so the history, undo and maintenance's roots
+ * cannot miss one ({@code who} URL-encoded, {@code -} for none; the zero id for a ref
+ * created or deleted). Entries older than the history window are dropped by the next
+ * update.
  *
  * A pack line without sizes and hashes (written before they were recorded) is still read.
  * Maintenance keeps two more facts here, changed by the same compare-and-swap: a
@@ -35,7 +42,36 @@ import org.eclipse.jgit.lib.Repository;
  * store once the grace period has passed.
  */
 public record RefState(String head, SortedMap<String, ObjectId> refs, List<String> packs,
-        Map<String, PackIntegrity> integrity, Map<String, Long> cruft, Map<String, Long> retired) {
+        Map<String, PackIntegrity> integrity, Map<String, Long> cruft, Map<String, Long> retired,
+        List<Update> log) {
+
+    /** One accepted ref update, as the history shows it. */
+    public record Update(long seq, long at, String transport, String who, String tokenId, String ref,
+            ObjectId oldId, ObjectId newId) {
+        String serialize() {
+            return "log " + seq + ' ' + at + ' ' + transport + ' ' + word(who) + ' ' + word(tokenId) + ' '
+                    + oldId.name() + ' ' + newId.name() + ' ' + ref;
+        }
+
+        private static String word(String value) {
+            return value == null ? "-" : java.net.URLEncoder.encode(value, StandardCharsets.UTF_8);
+        }
+
+        static Update parse(String line) {
+            String[] f = line.split(" ", 9);
+            if (f.length != 9 || !f[1].matches("[0-9]{1,18}") || !f[2].matches("[0-9]{1,18}")
+                    || !f[3].matches("[a-z]{1,16}") || !ObjectId.isId(f[6]) || !ObjectId.isId(f[7])
+                    || !Repository.isValidRefName(f[8])) {
+                throw new IllegalArgumentException("malformed log line");
+            }
+            return new Update(Long.parseLong(f[1]), Long.parseLong(f[2]), f[3], unword(f[4]), unword(f[5]), f[8],
+                    ObjectId.fromString(f[6]), ObjectId.fromString(f[7]));
+        }
+
+        private static String unword(String value) {
+            return value.equals("-") ? null : java.net.URLDecoder.decode(value, StandardCharsets.UTF_8);
+        }
+    }
     private static final String MAGIC = "gitfn-state 1";
     private static final Pattern PACK_NAME = Pattern.compile("pack-[0-9a-f]{40,64}");
 
@@ -45,6 +81,7 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
         integrity = Map.copyOf(integrity);
         cruft = Map.copyOf(cruft);
         retired = Map.copyOf(retired);
+        log = log == null ? List.of() : List.copyOf(log);
         if (!packs.containsAll(cruft.keySet())) {
             throw new IllegalStateException("a cruft pack that is not listed");
         }
@@ -52,7 +89,47 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
 
     public RefState(String head, SortedMap<String, ObjectId> refs, List<String> packs,
             Map<String, PackIntegrity> integrity) {
-        this(head, refs, packs, integrity, Map.of(), Map.of());
+        this(head, refs, packs, integrity, Map.of(), Map.of(), List.of());
+    }
+
+    /** The sequence number the next logged update gets. */
+    public long nextSeq() {
+        return log.isEmpty() ? 1 : log.get(log.size() - 1).seq() + 1;
+    }
+
+    /**
+     * This state with {@code entries} appended to its log, and entries before
+     * {@code keepFrom} (epoch seconds) dropped: the history window.
+     */
+    public RefState logged(List<Update> entries, long keepFrom) {
+        List<Update> next = new ArrayList<>();
+        for (Update u : log) {
+            if (u.at() >= keepFrom) {
+                next.add(u);
+            }
+        }
+        next.addAll(entries);
+        return new RefState(head, refs, packs, integrity, cruft, retired, next);
+    }
+
+    /**
+     * Every id the history names since {@code from} (epoch seconds; old and new, not the
+     * zero id): maintenance keeps what they reach, so whatever the history can restore is
+     * never collected.
+     */
+    public java.util.Set<ObjectId> historyRoots(long from) {
+        java.util.Set<ObjectId> roots = new java.util.LinkedHashSet<>();
+        for (Update u : log) {
+            if (u.at() < from) {
+                continue;
+            }
+            for (ObjectId id : List.of(u.oldId(), u.newId())) {
+                if (!id.equals(ObjectId.zeroId())) {
+                    roots.add(id);
+                }
+            }
+        }
+        return roots;
     }
 
     public RefState(String head, SortedMap<String, ObjectId> refs, List<String> packs) {
@@ -96,11 +173,11 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
         // lists it again: it is no longer garbage.
         Map<String, Long> stillRetired = new java.util.HashMap<>(retired);
         stillRetired.keySet().removeAll(newPacks);
-        return new RefState(head, next, allPacks, allIntegrity, cruft, stillRetired);
+        return new RefState(head, next, allPacks, allIntegrity, cruft, stillRetired, log);
     }
 
     public RefState withHead(String newHead) {
-        return new RefState(newHead, refs, packs, integrity, cruft, retired);
+        return new RefState(newHead, refs, packs, integrity, cruft, retired, log);
     }
 
     /** This state's refs and HEAD with another pack list (maintenance's only change). */
@@ -108,7 +185,7 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
             Map<String, Long> newCruft, Map<String, Long> newRetired) {
         Map<String, PackIntegrity> kept = new java.util.HashMap<>(newIntegrity);
         kept.keySet().retainAll(newPacks);
-        return new RefState(head, refs, newPacks, kept, newCruft, newRetired);
+        return new RefState(head, refs, newPacks, kept, newCruft, newRetired, log);
     }
 
     public byte[] serialize() {
@@ -125,6 +202,7 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
         new TreeMap<>(retired).forEach((pack, at) -> b.append("retired ").append(pack).append(' ').append(at)
                 .append('\n'));
         refs.forEach((name, id) -> b.append("ref ").append(id.name()).append(' ').append(name).append('\n'));
+        log.forEach(u -> b.append(u.serialize()).append('\n'));
         return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -140,6 +218,7 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
         Map<String, PackIntegrity> integrity = new java.util.HashMap<>();
         Map<String, Long> cruft = new java.util.HashMap<>();
         Map<String, Long> retired = new java.util.HashMap<>();
+        List<Update> log = new ArrayList<>();
         for (int i = 2; i < lines.length; i++) {
             String line = lines[i];
             String[] pack = line.startsWith("pack ") ? line.substring(5).split(" ", 2) : null;
@@ -159,10 +238,16 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
             } else if (line.startsWith("ref ") && line.length() > 46 && line.charAt(44) == ' '
                     && Repository.isValidRefName(line.substring(45))) {
                 refs.put(line.substring(45), ObjectId.fromString(line.substring(4, 44)));
+            } else if (line.startsWith("log ")) {
+                try {
+                    log.add(Update.parse(line));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException("malformed ref state line " + (i + 1));
+                }
             } else {
                 throw new IllegalStateException("malformed ref state line " + (i + 1));
             }
         }
-        return new RefState(head, refs, packs, integrity, cruft, retired);
+        return new RefState(head, refs, packs, integrity, cruft, retired, log);
     }
 }

@@ -82,7 +82,8 @@ final class GitSshCommand extends ChannelCommand {
                 }
             } else {
                 ssh.cache().openForPush(admitted.name()).close(); // 404 before any advertisement
-                ssh.protocol().receivePackSession(admitted.name(), admitted.rules(), in, buffered);
+                ssh.protocol().receivePackSession(admitted.name(), admitted.rules(),
+                        admitted.pusher(Transport.SSH), in, buffered);
             }
             buffered.flush();
             finish(0, null);

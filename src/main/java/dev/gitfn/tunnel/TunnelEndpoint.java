@@ -99,7 +99,8 @@ public class TunnelEndpoint {
     }
 
     /** What the checks before the upgrade found: the session's parameters and, for fetches, its lease. */
-    private record Accepted(RepoName name, GitService service, int version, RepoAccess rules, CachedRepo lease) {
+    private record Accepted(RepoName name, GitService service, int version, RepoAccess rules, CachedRepo lease,
+            dev.gitfn.cache.Pusher pusher) {
     }
 
     private void upgrade(RoutingContext rc) {
@@ -168,10 +169,12 @@ public class TunnelEndpoint {
     /** On a worker, for an admitted request: that the repository exists, and for fetches its lease. */
     private Accepted open(Admitted admitted, GitService service, int version) throws IOException {
         if (service == GitService.UPLOAD_PACK) {
-            return new Accepted(admitted.name(), service, version, admitted.rules(), cache.open(admitted.name()));
+            return new Accepted(admitted.name(), service, version, admitted.rules(), cache.open(admitted.name()),
+                    admitted.pusher(Transport.TUNNEL));
         }
         cache.openForPush(admitted.name()).close(); // 404 now; the push takes its own lease
-        return new Accepted(admitted.name(), service, version, admitted.rules(), null);
+        return new Accepted(admitted.name(), service, version, admitted.rules(), null,
+                admitted.pusher(Transport.TUNNEL));
     }
 
     private static OptionalInt parseVersion(String value) {
@@ -229,7 +232,7 @@ public class TunnelEndpoint {
                     protocol.uploadPackSession(repo, accepted.version(), in, out);
                 }
             } else {
-                protocol.receivePackSession(accepted.name(), accepted.rules(), in, out);
+                protocol.receivePackSession(accepted.name(), accepted.rules(), accepted.pusher(), in, out);
             }
             out.flush();
             close(ws, CloseCodes.NORMAL, "");

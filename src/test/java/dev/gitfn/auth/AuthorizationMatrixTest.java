@@ -140,20 +140,31 @@ class AuthorizationMatrixTest {
      * Every API route: method, path (with placeholders), the admin's expected status, and
      * whether it is the signed-in user's own ({@code /api/user}: any user, the admin scope).
      */
-    record ApiRoute(String method, String template, int adminStatus, boolean self) {
+    record ApiRoute(String method, String template, int adminStatus, Need need) {
         ApiRoute(String method, String template, int adminStatus) {
-            this(method, template, adminStatus, false);
+            this(method, template, adminStatus, Need.ADMIN);
         }
+
+        boolean self() {
+            return need == Need.SELF;
+        }
+    }
+
+    /** Who an API route is for: admins, the signed-in user itself, or a repository's managers (admins, its owner). */
+    enum Need {
+        ADMIN, SELF, MANAGE
     }
 
     static final List<ApiRoute> API = List.of(
             new ApiRoute("GET", "/api/repos", 200),
             new ApiRoute("POST", "/api/repos", 201),
-            new ApiRoute("GET", "/api/repos/{repo}/-/access", 200),
-            new ApiRoute("PUT", "/api/repos/{repo}/-/access", 200),
-            new ApiRoute("GET", "/api/repos/{repo}/-/protected", 200),
-            new ApiRoute("PUT", "/api/repos/{repo}/-/protected", 200),
+            new ApiRoute("GET", "/api/repos/{repo}/-/access", 200, Need.MANAGE),
+            new ApiRoute("PUT", "/api/repos/{repo}/-/access", 200, Need.MANAGE),
+            new ApiRoute("GET", "/api/repos/{repo}/-/protected", 200, Need.MANAGE),
+            new ApiRoute("PUT", "/api/repos/{repo}/-/protected", 200, Need.MANAGE),
             new ApiRoute("POST", "/api/repos/{repo}/-/maintenance", 200),
+            new ApiRoute("GET", "/api/repos/{repo}/-/history", 200, Need.MANAGE),
+            new ApiRoute("POST", "/api/repos/{repo}/-/history/restore", 400, Need.MANAGE), // an id not in it
             new ApiRoute("POST", "/api/maintenance", 200),
             new ApiRoute("POST", "/api/users", 201),
             new ApiRoute("GET", "/api/users/{name}", 200),
@@ -161,10 +172,10 @@ class AuthorizationMatrixTest {
             new ApiRoute("DELETE", "/api/users/{name}", 204),
             new ApiRoute("POST", "/api/users/{name}/tokens", 201),
             new ApiRoute("GET", "/api/users/{name}/tokens", 200),
-            new ApiRoute("GET", "/api/user", 200, true),
-            new ApiRoute("GET", "/api/user/tokens", 404, true), // the admin token has no user record
-            new ApiRoute("POST", "/api/user/tokens", 404, true),
-            new ApiRoute("DELETE", "/api/user/tokens/{id}", 404, true), // no such token
+            new ApiRoute("GET", "/api/user", 200, Need.SELF),
+            new ApiRoute("GET", "/api/user/tokens", 404, Need.SELF), // the admin token has no user record
+            new ApiRoute("POST", "/api/user/tokens", 404, Need.SELF),
+            new ApiRoute("DELETE", "/api/user/tokens/{id}", 404, Need.SELF), // no such token
             new ApiRoute("DELETE", "/api/users/{name}/tokens/{id}", 204),
             new ApiRoute("POST", "/api/users/{name}/keys", 201),
             new ApiRoute("GET", "/api/users/{name}/keys", 200),
@@ -204,6 +215,10 @@ class AuthorizationMatrixTest {
         }
         if (who == Who.WRITER_READ_TOKEN) {
             return 403; // the API needs the admin scope
+        }
+        if (route.need() == Need.MANAGE) {
+            // The private repository, owned by the admin: who may not read it learns nothing.
+            return who == Who.ADMIN ? route.adminStatus() : who == Who.NO_GRANT ? 404 : 403;
         }
         if (!route.self()) {
             return who == Who.ADMIN ? route.adminStatus() : 403;
@@ -573,6 +588,8 @@ class AuthorizationMatrixTest {
             case "PUT /api/repos/{repo}/-/access" -> "{\"public\":false,\"read\":[\"reader-" + suffix
                     + "\"],\"write\":[\"writer-" + suffix + "\",\"group:dev\"]}";
             case "PUT /api/repos/{repo}/-/protected" -> "{\"refs\":[]}";
+            case "POST /api/repos/{repo}/-/history/restore" -> "{\"ref\":\"refs/heads/main\",\"to\":\""
+                    + "1".repeat(40) + "\"}";
             case "POST /api/users" -> "{\"name\":\"new-" + suffix + "-" + n + "\"}";
             case "PUT /api/users/{name}" -> "{\"groups\":[\"qa\"]}";
             case "POST /api/users/{name}/keys" -> "{\"key\":\"" + newKeyLine() + "\"}";

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.gitfn.repo.RefState;
 import dev.gitfn.repo.RepoName;
+import dev.gitfn.cache.PushSession;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.repo.StoreLayout;
 import dev.gitfn.config.GitfnConfig;
@@ -222,6 +223,42 @@ class MaintenanceGuardsTest {
         assertFalse(after.retired().containsKey(pushed));
     }
 
+    /** Drops the ref state's history, as the passing of its window does. */
+    private void forgetHistory() throws Exception {
+        BlobStore.Versioned current = store.get(dev.gitfn.repo.StoreLayout.stateKey(name)).orElseThrow();
+        store.putIfMatch(dev.gitfn.repo.StoreLayout.stateKey(name),
+                RefState.parse(current.data()).logged(List.of(), Long.MAX_VALUE).serialize(), current.etag());
+    }
+
+    @Test
+    void whatTheHistoryCanRestoreIsNeverCollected() throws Exception {
+        pushes(1);
+        ObjectId side = push(cache, "refs/heads/side", tip, "side only");
+        cache.push(name, session -> {
+            session.commit(List.of(new ReceiveCommand(side, ObjectId.zeroId(), "refs/heads/side")), false);
+            return null;
+        });
+        Maintenance maintenance = maintenance(store, cache, 8);
+        maintenance.run(name, Maintenance.Mode.FULL);
+        clock.advance(GRACE.plusSeconds(1));
+        maintenance.run(name, Maintenance.Mode.FULL);
+        RefState after = state();
+        assertEquals(Map.of(), after.cruft(), "the history names it: reachable, not cruft");
+        assertTrue(after.packs().stream().anyMatch(p -> {
+            try {
+                return idsOf(p).contains(side);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }), "the deleted branch's commit is still in a listed pack");
+        assertEquals(PushSession.Restored.DONE, cache.push(name,
+                session -> session.restore("refs/heads/side", side, dev.gitfn.cache.Pusher.UNKNOWN)));
+        assertEquals(side, state().refs().get("refs/heads/side"));
+        assertEquals(PushSession.Restored.NOT_IN_HISTORY, cache.push(name,
+                session -> session.restore("refs/heads/side", ObjectId.fromString("3".repeat(40)),
+                        dev.gitfn.cache.Pusher.UNKNOWN)));
+    }
+
     @Test
     void unreachableObjectsGoToCruftAndOnlyAGracePeriodLaterAway() throws Exception {
         pushes(1);
@@ -231,6 +268,7 @@ class MaintenanceGuardsTest {
             session.commit(List.of(delete), false);
             return null;
         });
+        forgetHistory(); // as once gitfn.history.keep has passed: the history no longer names it
         Maintenance maintenance = maintenance(store, cache, 8);
         maintenance.run(name, Maintenance.Mode.FULL);
         RefState after = state();

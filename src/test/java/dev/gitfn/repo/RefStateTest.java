@@ -2,6 +2,7 @@ package dev.gitfn.repo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -113,5 +114,40 @@ class RefStateTest {
                         .retired());
         assertThrows(IllegalStateException.class, () -> RefState.empty("main").withPacks(List.of(), Map.of(),
                 Map.of(PACK, 1L), Map.of()), "a cruft pack must be listed");
+    }
+
+    @Test
+    void theHistoryRoundTripsIsWindowedAndNamesItsRoots() {
+        ObjectId zero = ObjectId.zeroId();
+        RefState.Update create = new RefState.Update(1, 100, "http", "alice", "0123456789ab", "refs/heads/main", zero, A);
+        RefState.Update force = new RefState.Update(2, 200, "ssh", "Jane Doe/äö", null, "refs/heads/main", A, B);
+        RefState.Update delete = new RefState.Update(2, 200, "ssh", null, null, "refs/heads/x", B, zero);
+        RefState empty = RefState.empty("main");
+        assertEquals(1, empty.nextSeq());
+        RefState state = empty.apply(Map.of("refs/heads/main", B), List.of(PACK)).logged(List.of(create), 0)
+                .logged(List.of(force, delete), 0);
+        assertEquals(3, state.nextSeq());
+        assertEquals(List.of(create, force, delete), RefState.parse(state.serialize()).log());
+        assertEquals(state, RefState.parse(state.serialize()));
+        assertEquals(java.util.Set.of(A, B), state.historyRoots(0), "never the zero id");
+        assertEquals(java.util.Set.of(A, B), state.historyRoots(200), "the window's start is in it");
+        assertEquals(java.util.Set.of(), state.historyRoots(201));
+        assertEquals(List.of(force, delete), state.logged(List.of(), 200).log(), "older than the window: dropped");
+        assertEquals(List.of(create, force, delete), state.logged(List.of(), 100).log(), "at the window's start: kept");
+        assertEquals(state.log(), state.withHead("refs/heads/x").log());
+        assertEquals(state.log(), state.apply(Map.of("refs/heads/y", A), List.of()).log());
+        assertEquals(state.log(), state.withPacks(List.of(), Map.of(), Map.of(), Map.of()).log());
+        String text = new String(state.serialize(), StandardCharsets.UTF_8);
+        assertTrue(text.contains(" Jane+Doe%2F%C3%A4%C3%B6 - "), text);
+        for (String bad : List.of("log 1 100 http alice - " + A.name() + " " + B.name(),
+                "log x 100 http alice - " + A.name() + " " + B.name() + " refs/heads/m",
+                "log 1 1y0 http alice - " + A.name() + " " + B.name() + " refs/heads/m",
+                "log 1 100 HTTP alice - " + A.name() + " " + B.name() + " refs/heads/m",
+                "log 1 100 http alice - nothex " + B.name() + " refs/heads/m",
+                "log 1 100 http alice - " + A.name() + " nothex refs/heads/m",
+                "log 1 100 http alice - " + A.name() + " " + B.name() + " refs/heads/a..b")) {
+            assertThrows(IllegalStateException.class, () -> RefState.parse(("gitfn-state 1\nhead refs/heads/m\n" + bad
+                    + "\n").getBytes(StandardCharsets.UTF_8)), bad);
+        }
     }
 }

@@ -164,6 +164,57 @@ public final class PushSession {
         }
     }
 
+    /**
+     * The bytes the repository's packs take in the store now ({@code current}) and would take
+     * with this push's new packs ({@code after}), as the quota counts them.
+     */
+    public record Usage(long current, long after) {
+    }
+
+    public Usage usage() throws IOException {
+        RefState state = repo.state();
+        long current = 0;
+        for (String pack : state.packs()) {
+            current += state.integrityOf(pack).map(i -> i.packBytes() + i.idxBytes()).orElse(0L);
+        }
+        long added = 0;
+        List<String> newPacks = new ArrayList<>(RepositoryCache.localPacks(repo));
+        newPacks.removeAll(state.packs());
+        newPacks.removeAll(RepositoryCache.replacedPacks(repo));
+        for (String pack : newPacks) {
+            added += java.nio.file.Files.size(RepositoryCache.packFile(repo, pack, ".pack"))
+                    + java.nio.file.Files.size(RepositoryCache.packFile(repo, pack, ".idx"));
+        }
+        return new Usage(current, current + added);
+    }
+
+    /**
+     * Points HEAD at {@code branch} (a full ref name) by compare-and-swap, then rewrites the
+     * server-info files (and the published copy) so every path serves it; false if the
+     * branch does not exist.
+     */
+    public boolean moveHead(String branch) throws IOException {
+        String key = StoreLayout.stateKey(repo.name());
+        for (int attempt = 1;; attempt++) {
+            Versioned current = store.get(key).orElseThrow(() -> new RepoNotFoundException(repo.name()));
+            RefState state = RefState.parse(current.data());
+            if (!state.refs().containsKey(branch)) {
+                return false;
+            }
+            try {
+                store.putIfMatch(key, state.withHead(branch).serialize(), current.etag());
+                break;
+            } catch (PreconditionFailedException moved) {
+                if (attempt == MAX_ATTEMPTS) {
+                    throw new IOException("too much contention moving HEAD of " + repo.name());
+                }
+                backOff(attempt);
+            }
+        }
+        cache.publishServerInfo(repo.name());
+        return true;
+    }
+
     /** How a restore from the history ended. */
     public enum Restored {
         /** The ref points at the id again (one compare-and-swap, recorded in the history). */

@@ -222,7 +222,9 @@ public class RepositoryCache {
                         continue;
                     }
                     Conditional read = store.getIfChanged(StoreLayout.stateKey(name), entry.etag);
-                    switch (read.kind()) {
+                    boolean deleted = read.kind() == Conditional.Kind.CHANGED
+                            && RefState.Tombstone.of(read.value().data()).isPresent();
+                    switch (deleted ? Conditional.Kind.MISSING : read.kind()) {
                         case MISSING -> {
                             forget(entry);
                             throw new RepoNotFoundException(name);
@@ -290,12 +292,75 @@ public class RepositoryCache {
         publishServerInfo(name);
     }
 
-    /** Every repository in the store, sorted by name. */
+    /** When a repository was deleted (epoch seconds), if its state is a tombstone. */
+    public java.util.Optional<Long> deletedAt(RepoName name) throws IOException {
+        return store.get(StoreLayout.stateKey(name)).flatMap(v -> RefState.Tombstone.of(v.data()))
+                .map(RefState.Tombstone::deletedAt);
+    }
+
+    /**
+     * Deletes a repository for every client at once, keeping its data: the state becomes a
+     * tombstone holding it (compare-and-swap, so a racing push is either in it or fails).
+     * Throws {@link RepoNotFoundException} for a missing or already deleted repository.
+     */
+    public void delete(RepoName name) throws IOException {
+        String key = StoreLayout.stateKey(name);
+        for (int attempt = 0;; attempt++) {
+            Versioned current = store.get(key).orElseThrow(() -> new RepoNotFoundException(name));
+            if (RefState.Tombstone.of(current.data()).isPresent()) {
+                throw new RepoNotFoundException(name);
+            }
+            try {
+                store.putIfMatch(key, new RefState.Tombstone(java.time.Instant.now().getEpochSecond(), current.data())
+                        .serialize(), current.etag());
+                break;
+            } catch (PreconditionFailedException moved) {
+                if (attempt > 16) {
+                    throw new IOException("too much contention deleting " + name);
+                }
+            }
+        }
+        store.put(StoreLayout.deletedKey(name), new byte[0]);
+        invalidate(name);
+        LOG.infof("deleted repository %s (restorable)", name);
+    }
+
+    /**
+     * Brings a deleted repository back whole if it was deleted at or after {@code notBefore}
+     * (epoch seconds: the grace period). False if it is not deleted; throws
+     * {@link IllegalStateException} when its grace has passed.
+     */
+    public boolean undelete(RepoName name, long notBefore) throws IOException {
+        String key = StoreLayout.stateKey(name);
+        Versioned current = store.get(key).orElseThrow(() -> new RepoNotFoundException(name));
+        java.util.Optional<RefState.Tombstone> tomb = RefState.Tombstone.of(current.data());
+        if (tomb.isEmpty()) {
+            return false;
+        }
+        if (tomb.get().deletedAt() < notBefore) {
+            throw new IllegalStateException("the grace period of " + name + " has passed");
+        }
+        store.putIfMatch(key, tomb.get().state(), current.etag()); // a racing restore: one wins
+        store.delete(StoreLayout.deletedKey(name));
+        publishServerInfo(name);
+        LOG.infof("restored repository %s", name);
+        return true;
+    }
+
+    /** Every repository in the store, sorted by name (deleted ones not). */
     public List<RepoName> list() throws IOException {
         String suffix = ".git/" + StoreLayout.STATE_FILE;
+        String deletedSuffix = ".git/" + StoreLayout.DELETED_FILE;
+        List<String> keys = store.list("");
+        java.util.Set<String> deleted = new java.util.HashSet<>();
+        for (String key : keys) {
+            if (key.endsWith(deletedSuffix)) {
+                deleted.add(key.substring(0, key.length() - deletedSuffix.length()));
+            }
+        }
         List<RepoName> names = new ArrayList<>();
-        for (String key : store.list("")) {
-            if (key.endsWith(suffix)) {
+        for (String key : keys) {
+            if (key.endsWith(suffix) && !deleted.contains(key.substring(0, key.length() - suffix.length()))) {
                 try {
                     names.add(RepoName.parse(key.substring(0, key.length() - suffix.length())));
                 } catch (InvalidRepoNameException e) {

@@ -60,6 +60,18 @@ public interface GitfnConfig {
     /** The server-side reflog. */
     History history();
 
+    /** Repositories' lifecycle and limits. */
+    Repos repos();
+
+    interface Repos {
+        /** How long a deleted repository can be restored ({@code POST /api/repos/<repo>/-/restore}). */
+        @WithDefault("7d")
+        java.time.Duration deleteGrace();
+
+        /** Quota of a repository without its own: bytes of packs it may hold; unset, none. */
+        java.util.Optional<Long> defaultQuotaBytes();
+    }
+
     interface History {
         /** How long every accepted ref update stays in a repository's history, restorable (and kept by maintenance). */
         @WithDefault("90d")

@@ -64,9 +64,13 @@ public class RepoApiResource {
     private final AuthDirectory directory;
     private final Publisher publisher;
     private final Maintenance maintenance;
+    private final java.time.Duration deleteGrace;
+    private final Long defaultQuota;
 
     public RepoApiResource(RepositoryCache cache, AuthDirectory directory, Publisher publisher,
-            Maintenance maintenance) {
+            Maintenance maintenance, dev.gitfn.config.GitfnConfig config) {
+        this.deleteGrace = config.repos().deleteGrace();
+        this.defaultQuota = config.repos().defaultQuotaBytes().orElse(null);
         this.cache = cache;
         this.publisher = publisher;
         this.directory = directory;
@@ -90,11 +94,125 @@ public class RepoApiResource {
         if (owner != null && !UserRecord.validName(owner)) {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "owner must be a user name");
         }
+        java.util.Optional<Long> deletedAt = cache.deletedAt(name);
+        if (deletedAt.isPresent()) {
+            return GitHttpErrors.text(Response.Status.CONFLICT, name + " was deleted at "
+                    + java.time.Instant.ofEpochSecond(deletedAt.get()) + "; until "
+                    + java.time.Instant.ofEpochSecond(deletedAt.get()).plus(deleteGrace)
+                    + " POST /api/repos/" + name + "/-/restore brings it back");
+        }
         cache.create(name);
         if (owner != null) {
             directory.updateAccess(name, a -> a.withOwner(owner, java.time.Instant.now().toString()));
         }
         return Response.created(URI.create("/" + name.directory())).entity(new RepoView(name.value())).build();
+    }
+
+    /** {@code GET /api/repos/<repo>}: what it is and holds. */
+    public record RepoInfo(String name, String description, String owner, String created, String defaultBranch,
+            long sizeBytes, Long quotaBytes, String lastPush, int refs) {
+    }
+
+    /** Body of {@code PATCH /api/repos/<repo>}: any of its fields. */
+    public record RepoPatch(String defaultBranch, String description, Long quotaBytes) {
+    }
+
+    @GET
+    @Path("{repo: .+}")
+    @Admit(Admit.Need.MANAGE)
+    public Response info(@PathParam("repo") String repo) throws IOException {
+        RepoName name = RepoName.parse(repo);
+        RepoAccess settings = directory.access(name);
+        try (RepositoryCache.CachedRepo cached = cache.open(name)) {
+            RefState state = cached.state();
+            long size = 0;
+            for (String pack : state.packs()) {
+                size += state.integrityOf(pack).map(i -> i.packBytes() + i.idxBytes()).orElse(0L);
+            }
+            String lastPush = state.log().isEmpty() ? null
+                    : java.time.Instant.ofEpochSecond(state.log().get(state.log().size() - 1).at()).toString();
+            return Response.ok(new RepoInfo(name.value(), settings.description(), settings.owner(), settings.created(),
+                    state.head().replaceFirst("^refs/heads/", ""), size,
+                    settings.quotaBytes() != null ? settings.quotaBytes() : defaultQuota, lastPush, state.refs().size()))
+                    .build();
+        }
+    }
+
+    /**
+     * {@code PATCH /api/repos/<repo>}: the default branch (HEAD on every path; the branch must
+     * exist), the description, and (admins only) the quota ({@code null}: the server's default).
+     */
+    @jakarta.ws.rs.PATCH
+    @Path("{repo: .+}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Admit(Admit.Need.MANAGE)
+    public Response patch(@PathParam("repo") String repo, java.util.Map<String, Object> body, RoutingContext rc)
+            throws IOException {
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        RepoName name = admitted.name();
+        if (body == null || body.isEmpty() || !java.util.Set.of("defaultBranch", "description", "quotaBytes")
+                .containsAll(body.keySet())) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body has any of {\"defaultBranch\":\"dev\","
+                    + "\"description\":\"...\",\"quotaBytes\":1000000000}");
+        }
+        Object branch = body.get("defaultBranch");
+        Object description = body.get("description");
+        Object quota = body.get("quotaBytes");
+        if (branch != null && !(branch instanceof String b && Repository.isValidRefName("refs/heads/" + b))
+                || description != null && !(description instanceof String d && d.length() <= 1000)
+                || quota != null && !(quota instanceof Number n && n.longValue() >= 0 && n.doubleValue() == n.longValue())) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "defaultBranch is a branch name, description at "
+                    + "most 1000 characters, quotaBytes a whole number of bytes (or null)");
+        }
+        if (body.containsKey("quotaBytes") && !admitted.who().admin() && !admitted.who().anonymous()) {
+            // (anonymous here means authentication is off: everyone may do everything)
+            return GitHttpErrors.text(Response.Status.FORBIDDEN, "only an admin changes a quota");
+        }
+        cache.open(name).close(); // 404 for a repository that does not exist
+        if (branch != null && !cache.push(name, session -> session.moveHead("refs/heads/" + branch))) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "no branch " + branch + " in " + name
+                    + ": push it first");
+        }
+        if (body.containsKey("description") || body.containsKey("quotaBytes")) {
+            directory.updateAccess(name, a -> {
+                RepoAccess next = body.containsKey("description") ? a.withDescription((String) description) : a;
+                return body.containsKey("quotaBytes") ? next.withQuota(quota == null ? null
+                        : ((Number) quota).longValue()) : next;
+            });
+        }
+        return info(name.value());
+    }
+
+    /**
+     * {@code DELETE /api/repos/<repo>}: gone at once from every transport, the listing and the
+     * published area; restorable for gitfn.repos.delete-grace.
+     */
+    @jakarta.ws.rs.DELETE
+    @Path("{repo: .+}")
+    @Admit(Admit.Need.MANAGE)
+    public Response delete(@PathParam("repo") String repo) throws IOException {
+        RepoName name = RepoName.parse(repo);
+        cache.delete(name);
+        publisher.refresh(name); // withdrawn from the published area
+        return Response.noContent().build();
+    }
+
+    /** {@code POST /api/repos/<repo>/-/restore}: a deleted repository back whole, within its grace. */
+    @POST
+    @Path("{repo: .+}/-/restore")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Admit(Admit.Need.MANAGE)
+    public Response undelete(@PathParam("repo") String repo) throws IOException {
+        RepoName name = RepoName.parse(repo);
+        try {
+            if (!cache.undelete(name, java.time.Instant.now().minus(deleteGrace).getEpochSecond())) {
+                return GitHttpErrors.text(Response.Status.CONFLICT, name + " is not deleted");
+            }
+        } catch (IllegalStateException expired) {
+            return GitHttpErrors.text(Response.Status.GONE, expired.getMessage() + " (gitfn.repos.delete-grace)");
+        }
+        publisher.refresh(name); // a public one is published again
+        return info(name.value());
     }
 
     @GET

@@ -281,7 +281,7 @@ public class Maintenance implements ServerInfoListener {
         Set<ObjectId> reached = new HashSet<>();
         List<PackRewriter.Written> outputs = new ArrayList<>();
         PackRewriter.Written main = PackRewriter.reachable(repo.repository(), state,
-                now() - cache.historyKeep().toSeconds(), work, reached);
+                nowSeconds() - cache.historyKeep().toSeconds(), work, reached);
         if (main != null) {
             outputs.add(main);
         }

@@ -38,10 +38,12 @@ public class SmartProtocol {
     private static final Logger LOG = Logger.getLogger(SmartProtocol.class);
     private final RepositoryCache cache;
     private final GitfnConfig.Limits limits;
+    private final java.util.Optional<Long> defaultQuota;
 
     public SmartProtocol(RepositoryCache cache, GitfnConfig config) {
         this.cache = cache;
         this.limits = config.limits();
+        this.defaultQuota = config.repos().defaultQuotaBytes();
     }
 
     /**
@@ -145,7 +147,7 @@ public class SmartProtocol {
     private void receive(RepoName name, RepoAccess rules, Pusher pusher, boolean biDirectional, InputStream in,
             OutputStream out) throws IOException {
         cache.push(name, session -> {
-            StoreReceivePack rp = new StoreReceivePack(session, rules, pusher, limits);
+            StoreReceivePack rp = new StoreReceivePack(session, rules, pusher, limits, defaultQuota);
             rp.setBiDirectionalPipe(biDirectional);
             try {
                 // receive(), unlike receiveWithExceptionPropagation(), tells the client about a

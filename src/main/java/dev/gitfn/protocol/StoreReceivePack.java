@@ -30,8 +30,12 @@ final class StoreReceivePack extends ReceivePack {
     private final GitfnConfig.Limits limits;
     private final Pusher pusher;
 
-    StoreReceivePack(PushSession session, RepoAccess rules, Pusher pusher, GitfnConfig.Limits limits) {
+    private final java.util.Optional<Long> defaultQuota;
+
+    StoreReceivePack(PushSession session, RepoAccess rules, Pusher pusher, GitfnConfig.Limits limits,
+            java.util.Optional<Long> defaultQuota) {
         super(session.repository());
+        this.defaultQuota = defaultQuota;
         this.session = session;
         this.pusher = pusher;
         this.rules = rules;
@@ -64,6 +68,7 @@ final class StoreReceivePack extends ReceivePack {
         refuseNamesNoFileSystemHolds();
         refuseDeletingHead();
         refuseProtectedRewrites();
+        refuseOverQuota();
         List<ReceiveCommand> toApply = filterCommands(Result.NOT_ATTEMPTED);
         if (toApply.isEmpty()) {
             return;
@@ -139,6 +144,34 @@ final class StoreReceivePack extends ReceivePack {
         }
         if (refused && isAtomic()) {
             ReceiveCommand.abort(filterCommands(Result.NOT_ATTEMPTED));
+        }
+    }
+
+    /**
+     * A push that would take the repository past its quota is refused before anything is
+     * stored (git prints the use and the quota); one that adds nothing (a deletion) goes on.
+     */
+    private void refuseOverQuota() {
+        Long quota = rules.quotaBytes() != null ? rules.quotaBytes() : defaultQuota.orElse(null);
+        List<ReceiveCommand> pending = filterCommands(Result.NOT_ATTEMPTED);
+        if (quota == null || pending.isEmpty()) {
+            return;
+        }
+        PushSession.Usage usage;
+        try {
+            usage = session.usage();
+        } catch (IOException e) {
+            LOG.warnf(e, "cannot measure %s for its quota", session.name());
+            return;
+        }
+        if (usage.after() <= quota || usage.after() == usage.current()) {
+            return;
+        }
+        sendError("quota exceeded: " + session.name() + " would hold " + usage.after() + " bytes; it holds "
+                + usage.current() + " of its quota of " + quota + " bytes. Nothing was changed; an admin can raise "
+                + "the quota (PATCH /api/repos/" + session.name() + " {\"quotaBytes\":...}).");
+        for (ReceiveCommand cmd : pending) {
+            cmd.setResult(Result.REJECTED_OTHER_REASON, "quota exceeded");
         }
     }
 

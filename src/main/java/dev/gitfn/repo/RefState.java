@@ -250,4 +250,38 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
         }
         return new RefState(head, refs, packs, integrity, cruft, retired, log);
     }
+
+    private static final String DELETED = "gitfn-deleted ";
+
+    /**
+     * A deleted repository's state key holds a tombstone: the deletion's time and the
+     * whole state it replaced, written by compare-and-swap, so a push racing the deletion
+     * either lands before it (and is kept in it) or fails; restore swaps the state back.
+     */
+    public record Tombstone(long deletedAt, byte[] state) {
+        public byte[] serialize() {
+            byte[] head = (DELETED + deletedAt + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] all = java.util.Arrays.copyOf(head, head.length + state.length);
+            System.arraycopy(state, 0, all, head.length, state.length);
+            return all;
+        }
+
+        /** The tombstone in {@code data}, if it is one. */
+        public static java.util.Optional<Tombstone> of(byte[] data) {
+            byte[] magic = DELETED.getBytes(StandardCharsets.UTF_8);
+            if (data.length < magic.length || !java.util.Arrays.equals(data, 0, magic.length, magic, 0, magic.length)) {
+                return java.util.Optional.empty();
+            }
+            int newline = magic.length;
+            while (newline < data.length && data[newline] != '\n') {
+                newline++;
+            }
+            String at = new String(data, magic.length, newline - magic.length, StandardCharsets.UTF_8);
+            if (newline == data.length || !at.matches("[0-9]{1,18}")) {
+                throw new IllegalStateException("malformed tombstone");
+            }
+            return java.util.Optional.of(new Tombstone(Long.parseLong(at),
+                    java.util.Arrays.copyOfRange(data, newline + 1, data.length)));
+        }
+    }
 }

@@ -34,6 +34,17 @@ public final class StoreLayout {
         return RECORDS + "ssh/host-key.pem";
     }
 
+    /**
+     * The mark that a repository is deleted (its state key holds the tombstone): seen by the
+     * same listing that finds repositories, so it skips deleted ones without reading every state.
+     */
+    public static String deletedKey(RepoName repo) {
+        return repo.directory() + "/" + DELETED_FILE;
+    }
+
+    /** The deletion mark's file name in a repository's folder. */
+    public static final String DELETED_FILE = "gitfn-deleted";
+
     /** A repository's access lists and protected refs. */
     public static String accessKey(RepoName repo) {
         return RECORDS + "access/" + repo.value() + ".json";

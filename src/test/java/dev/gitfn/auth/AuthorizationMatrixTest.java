@@ -164,6 +164,10 @@ class AuthorizationMatrixTest {
             new ApiRoute("PUT", "/api/repos/{repo}/-/protected", 200, Need.MANAGE),
             new ApiRoute("POST", "/api/repos/{repo}/-/maintenance", 200),
             new ApiRoute("GET", "/api/repos/{repo}/-/history", 200, Need.MANAGE),
+            new ApiRoute("GET", "/api/repos/{repo}", 200, Need.MANAGE),
+            new ApiRoute("PATCH", "/api/repos/{repo}", 200, Need.MANAGE),
+            new ApiRoute("DELETE", "/api/repos/{repo}", 204, Need.MANAGE), // the admin's: a repository of its own
+            new ApiRoute("POST", "/api/repos/{repo}/-/restore", 409, Need.MANAGE), // not deleted
             new ApiRoute("POST", "/api/repos/{repo}/-/history/restore", 400, Need.MANAGE), // an id not in it
             new ApiRoute("POST", "/api/maintenance", 200),
             new ApiRoute("POST", "/api/users", 201),
@@ -582,12 +586,17 @@ class AuthorizationMatrixTest {
                 tokenId = id.group(1);
             }
         }
+        if (who == Who.ADMIN && route.method().equals("DELETE") && route.template().equals("/api/repos/{repo}")) {
+            repo = TestDirs.repoName("matrix/doomed-" + suffix + "-" + n);
+            assertEquals(201, api("POST", "/api/repos", admin(), "{\"name\":\"" + repo + "\"}").statusCode());
+        }
         String path = route.template().replace("{repo}", repo).replace("{name}", user).replace("{id}", tokenId);
         String body = switch (route.method() + " " + route.template()) {
             case "POST /api/repos" -> "{\"name\":\"" + TestDirs.repoName("matrix/new-" + suffix + "-" + n) + "\"}";
             case "PUT /api/repos/{repo}/-/access" -> "{\"public\":false,\"read\":[\"reader-" + suffix
                     + "\"],\"write\":[\"writer-" + suffix + "\",\"group:dev\"]}";
             case "PUT /api/repos/{repo}/-/protected" -> "{\"refs\":[]}";
+            case "PATCH /api/repos/{repo}" -> "{\"description\":\"matrix\"}";
             case "POST /api/repos/{repo}/-/history/restore" -> "{\"ref\":\"refs/heads/main\",\"to\":\""
                     + "1".repeat(40) + "\"}";
             case "POST /api/users" -> "{\"name\":\"new-" + suffix + "-" + n + "\"}";

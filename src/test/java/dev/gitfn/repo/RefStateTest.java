@@ -150,4 +150,24 @@ class RefStateTest {
                     + "\n").getBytes(StandardCharsets.UTF_8)), bad);
         }
     }
+
+    @Test
+    void aTombstoneHoldsTheWholeStateItReplaced() {
+        byte[] state = RefState.empty("main").apply(Map.of("refs/heads/main", A), List.of(PACK)).serialize();
+        RefState.Tombstone tomb = new RefState.Tombstone(1234, state);
+        byte[] data = tomb.serialize();
+        assertTrue(new String(data, StandardCharsets.UTF_8).startsWith("gitfn-deleted 1234\ngitfn-state 1\n"));
+        RefState.Tombstone read = RefState.Tombstone.of(data).orElseThrow();
+        assertEquals(1234, read.deletedAt());
+        assertEquals(RefState.parse(state), RefState.parse(read.state()));
+        assertTrue(RefState.Tombstone.of(state).isEmpty(), "a live state is no tombstone");
+        assertTrue(RefState.Tombstone.of("gitfn-del".getBytes(StandardCharsets.UTF_8)).isEmpty());
+        for (String bad : List.of("gitfn-deleted 12x\ngitfn-state 1\n", "gitfn-deleted 12", "gitfn-deleted \nx")) {
+            assertThrows(IllegalStateException.class, () -> RefState.Tombstone.of(bad.getBytes(StandardCharsets.UTF_8)),
+                    bad);
+        }
+        assertThrows(IllegalStateException.class, () -> RefState.parse(data), "never read as a live state");
+        assertEquals(0, RefState.Tombstone.of("gitfn-deleted 0\n".getBytes(StandardCharsets.UTF_8)).orElseThrow()
+                .state().length);
+    }
 }

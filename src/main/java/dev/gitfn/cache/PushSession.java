@@ -83,12 +83,7 @@ public final class PushSession {
         RepoName name = repo.name();
         long started = System.nanoTime();
         long startedAt = java.time.Instant.now().getEpochSecond();
-        // Every local pack the store does not list: this push's (the cache discards any other
-        // after each push and on first load, so nothing a refused push sent is published).
-        List<String> newPacks = new ArrayList<>(RepositoryCache.localPacks(repo));
-        newPacks.removeAll(repo.state().packs());
-        newPacks.removeAll(RepositoryCache.replacedPacks(repo)); // an older state's, kept for its readers
-        newPacks.sort(null);
+        List<String> newPacks = newPacks();
         Map<String, PackIntegrity> integrity = new LinkedHashMap<>();
         List<BlobStore.IoAction> uploads = new ArrayList<>();
         for (String pack : newPacks) {
@@ -172,16 +167,9 @@ public final class PushSession {
     }
 
     public Usage usage() throws IOException {
-        RefState state = repo.state();
-        long current = 0;
-        for (String pack : state.packs()) {
-            current += state.integrityOf(pack).map(i -> i.packBytes() + i.idxBytes()).orElse(0L);
-        }
+        long current = repo.state().storedBytes();
         long added = 0;
-        List<String> newPacks = new ArrayList<>(RepositoryCache.localPacks(repo));
-        newPacks.removeAll(state.packs());
-        newPacks.removeAll(RepositoryCache.replacedPacks(repo));
-        for (String pack : newPacks) {
+        for (String pack : newPacks()) {
             added += java.nio.file.Files.size(RepositoryCache.packFile(repo, pack, ".pack"))
                     + java.nio.file.Files.size(RepositoryCache.packFile(repo, pack, ".idx"));
         }
@@ -310,6 +298,18 @@ public final class PushSession {
                         RepositoryCache.packFile(repo, pack, ".idx")),
                 () -> store.upload(StoreLayout.packKey(repo.name(), pack, ".pack"),
                         RepositoryCache.packFile(repo, pack, ".pack")));
+    }
+
+    /**
+     * Every local pack the store does not list, sorted: this push's (the cache discards any
+     * other after each push and on first load, so nothing a refused push sent is published).
+     */
+    private List<String> newPacks() throws IOException {
+        List<String> packs = new ArrayList<>(RepositoryCache.localPacks(repo));
+        packs.removeAll(repo.state().packs());
+        packs.removeAll(RepositoryCache.replacedPacks(repo)); // an older state's, kept for its readers
+        packs.sort(null);
+        return packs;
     }
 
     /** The history's entries for {@code pending}, applied to {@code base}: one per ref, one sequence number. */

@@ -125,14 +125,10 @@ public class RepoApiResource {
         RepoAccess settings = directory.access(name);
         try (RepositoryCache.CachedRepo cached = cache.open(name)) {
             RefState state = cached.state();
-            long size = 0;
-            for (String pack : state.packs()) {
-                size += state.integrityOf(pack).map(i -> i.packBytes() + i.idxBytes()).orElse(0L);
-            }
             String lastPush = state.log().isEmpty() ? null
                     : java.time.Instant.ofEpochSecond(state.log().get(state.log().size() - 1).at()).toString();
             return Response.ok(new RepoInfo(name.value(), settings.description(), settings.owner(), settings.created(),
-                    state.head().replaceFirst("^refs/heads/", ""), size,
+                    state.head().replaceFirst("^refs/heads/", ""), state.storedBytes(),
                     settings.quotaBytes() != null ? settings.quotaBytes() : defaultQuota, lastPush, state.refs().size()))
                     .build();
         }

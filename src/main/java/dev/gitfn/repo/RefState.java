@@ -145,6 +145,15 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
         return java.util.Optional.ofNullable(integrity.get(pack));
     }
 
+    /** Bytes the listed packs take in the store (pack and index), as recorded; what a quota counts. */
+    public long storedBytes() {
+        long bytes = 0;
+        for (String pack : packs) {
+            bytes += integrityOf(pack).map(i -> i.packBytes() + i.idxBytes()).orElse(0L);
+        }
+        return bytes;
+    }
+
     /** This state with {@code updates} applied (a null id deletes) and {@code newPacks} added. */
     public RefState apply(Map<String, ObjectId> updates, List<String> newPacks) {
         return apply(updates, newPacks, Map.of());

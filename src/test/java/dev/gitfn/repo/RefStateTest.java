@@ -92,6 +92,17 @@ class RefStateTest {
     }
 
     @Test
+    void storedBytesCountsEveryListedPackAndIndexAsRecorded() {
+        PackIntegrity one = new PackIntegrity(100, "1".repeat(64), 7, "2".repeat(64));
+        PackIntegrity two = new PackIntegrity(1000, "3".repeat(64), 30, "4".repeat(64));
+        RefState state = RefState.empty("main").apply(Map.of(), List.of(PACK, OTHER), Map.of(PACK, one, OTHER, two));
+        assertEquals(1137, state.storedBytes());
+        assertEquals(107, state.apply(Map.of(), List.of(), Map.of()).withPacks(List.of(PACK), Map.of(PACK, one),
+                Map.of(), Map.of()).storedBytes(), "an unlisted pack counts no more");
+        assertEquals(0, RefState.empty("main").apply(Map.of(), List.of(PACK)).storedBytes(), "sizes not recorded");
+    }
+
+    @Test
     void withPacksDropsTheIntegrityOfPacksNoLongerListed() {
         PackIntegrity one = new PackIntegrity(1, "1".repeat(64), 2, "2".repeat(64));
         RefState state = RefState.empty("main").apply(Map.of(), List.of(PACK, OTHER), Map.of(PACK, one, OTHER, one));

@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.gitfn.audit.AuditLog;
 import dev.gitfn.auth.AccessControl;
 import dev.gitfn.auth.AuthenticationRequiredException;
 import dev.gitfn.auth.Credentials;
@@ -29,9 +30,11 @@ public class Admission {
     private final ClientLimits clients;
     private final FailedLogins failures;
     private final PackSlots packs;
+    private final AuditLog audit;
 
-    public Admission(AccessControl access, GitfnConfig config) {
+    public Admission(AccessControl access, GitfnConfig config, AuditLog audit) {
         this.access = access;
+        this.audit = audit;
         this.browsers = new BrowserChecks(config.http());
         this.clients = new ClientLimits(config.limits().maxRequestsPerClient());
         this.failures = new FailedLogins(config.auth().maxFailures(), config.auth().failureWindow(),
@@ -97,7 +100,8 @@ public class Admission {
             }
             return RepoName.parse(repoPath);
         })
-                .flatMap(name -> signedIn(client, credentials, access.authorize(credentials, name, permission))
+                .flatMap(name -> signedIn(transport, client, credentials, name,
+                        access.authorize(credentials, name, permission))
                         .map(granted -> new Admitted(name, granted.who(), granted.rules())))
                 .onFailure().transform(this::typed);
     }
@@ -106,7 +110,8 @@ public class Admission {
     public Uni<Principal> admitAdmin(Transport transport, Client client, String authorization,
             boolean stateChanging) {
         return Uni.createFrom().voidItem().invoke(() -> browsers.check(client, access.enabled(), stateChanging))
-                .flatMap(ok -> signedIn(client, Credentials.header(authorization), access.requireAdmin(authorization)))
+                .flatMap(ok -> signedIn(transport, client, Credentials.header(authorization), null,
+                        access.requireAdmin(authorization)))
                 .onFailure().transform(this::typed);
     }
 
@@ -114,7 +119,8 @@ public class Admission {
     public Uni<Principal> admitUser(Transport transport, Client client, String authorization,
             boolean stateChanging) {
         return Uni.createFrom().voidItem().invoke(() -> browsers.check(client, access.enabled(), stateChanging))
-                .flatMap(ok -> signedIn(client, Credentials.header(authorization), access.requireSignedIn(authorization)))
+                .flatMap(ok -> signedIn(transport, client, Credentials.header(authorization), null,
+                        access.requireSignedIn(authorization)))
                 .onFailure().transform(this::typed);
     }
 
@@ -125,17 +131,18 @@ public class Admission {
             browsers.check(client, access.enabled(), stateChanging);
             return RepoName.parse(repoPath);
         })
-                .flatMap(name -> signedIn(client, Credentials.header(authorization),
+                .flatMap(name -> signedIn(transport, client, Credentials.header(authorization), name,
                         access.requireManager(authorization, name))
                         .map(granted -> new Admitted(name, granted.who(), granted.rules())))
                 .onFailure().transform(this::typed);
     }
 
     /**
-     * A check whose wrong credentials count as a failed sign-in: logged (the user name and
-     * address, never the secret), answered later each time, then with 429.
+     * A check whose wrong credentials count as a failed sign-in: logged and audited (the user
+     * name and address, never the secret), answered later each time, then with 429.
      */
-    private <T> Uni<T> signedIn(Client client, Credentials credentials, Uni<T> check) {
+    private <T> Uni<T> signedIn(Transport transport, Client client, Credentials credentials, RepoName repo,
+            Uni<T> check) {
         if (!credentials.presented()) {
             return check; // anonymous: nothing was tried
         }
@@ -145,6 +152,13 @@ public class Admission {
             FailedLogins.Verdict verdict = failures.record(client.address(), user);
             LOG.infof("failed sign-in%s from %s (%s; %d in this window)", user == null ? "" : " as '"
                     + Printable.of(user, 64) + "'", client.address(), e.getMessage(), verdict.failures());
+            java.util.Map<String, Object> detail = new java.util.LinkedHashMap<>();
+            if (user != null) {
+                detail.put("claimedUser", Printable.of(user, 64));
+            }
+            detail.put("reason", Printable.of(e.getMessage(), 200));
+            audit.record(audit.event("auth.refused", (Principal) null, transport.name().toLowerCase(java.util.Locale.ROOT),
+                    client.address(), repo == null ? null : repo.value(), detail));
             Throwable answer = verdict.overLimit()
                     ? new Refusal(Refusal.Reason.TOO_MANY_REQUESTS, "too many failed sign-ins from this address or "
                             + "for this user; try again later (gitfn.auth.max-failures)", (int) verdict.retryAfterSeconds())

@@ -51,17 +51,33 @@ public interface GitfnConfig {
 
     Http http();
 
-    Maintenance maintenance();
-
     /**
      * Pack maintenance: compaction (merging packs, writing the reachability bitmap) and
      * garbage collection of packs no state lists, safe with many instances at once.
      */
+    Maintenance maintenance();
+
     /** The server-side reflog. */
     History history();
 
     /** Repositories' lifecycle and limits. */
     Repos repos();
+
+    /** The audit log: administrative actions, rewrites of history and refused sign-ins. */
+    Audit audit();
+
+    interface Audit {
+        /**
+         * How often entries not yet stored (refused sign-ins) are written to the store, one
+         * object per write; administrative actions and rewrites are stored before they are answered.
+         */
+        @WithDefault("10s")
+        Duration flushInterval();
+
+        /** Entries held in memory at most between writes; beyond that they are counted, and the count stored. */
+        @WithDefault("10000")
+        int maxPending();
+    }
 
     interface Repos {
         /** How long a deleted repository can be restored ({@code POST /api/repos/<repo>/-/restore}). */

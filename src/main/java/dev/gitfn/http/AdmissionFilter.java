@@ -32,8 +32,8 @@ import io.vertx.ext.web.RoutingContext;
  */
 public class AdmissionFilter {
     private static final Logger LOG = Logger.getLogger(AdmissionFilter.class);
-    private static final String ADMITTED = "gitfn.admitted";
-    private static final String PRINCIPAL = "gitfn.principal";
+    static final String ADMITTED = "gitfn.admitted";
+    static final String PRINCIPAL = "gitfn.principal";
 
     private final Admission admission;
     private final long maxApiBody;

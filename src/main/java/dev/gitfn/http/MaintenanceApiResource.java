@@ -27,6 +27,7 @@ public class MaintenanceApiResource {
     }
 
     @POST
+    @Audited("maintenance.run")
     public Response maintainAll(@QueryParam("mode") String mode) throws IOException {
         Maintenance.Mode chosen = mode(mode);
         if (chosen == null) {

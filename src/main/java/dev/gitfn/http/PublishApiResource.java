@@ -21,6 +21,7 @@ public class PublishApiResource {
     }
 
     @POST
+    @Audited("publish.rebuild")
     public Publisher.Rebuilt rebuild() throws IOException {
         return publisher.rebuild();
     }

@@ -84,6 +84,7 @@ public class RepoApiResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @Audited("repo.create")
     public Response create(CreateRepo request, RoutingContext rc)
             throws IOException {
         if (request == null || request.name() == null) {
@@ -102,6 +103,7 @@ public class RepoApiResource {
                     + " POST /api/repos/" + name + "/-/restore brings it back");
         }
         cache.create(name);
+        AuditFilter.note(rc, name, owner == null ? java.util.Map.of() : java.util.Map.of("owner", owner));
         if (owner != null) {
             directory.updateAccess(name, a -> a.withOwner(owner, java.time.Instant.now().toString()));
         }
@@ -142,6 +144,7 @@ public class RepoApiResource {
     @Path("{repo: .+}")
     @Consumes(MediaType.APPLICATION_JSON)
     @Admit(Admit.Need.MANAGE)
+    @Audited("repo.update")
     public Response patch(@PathParam("repo") String repo, java.util.Map<String, Object> body, RoutingContext rc)
             throws IOException {
         Admitted admitted = AdmissionFilter.admitted(rc);
@@ -165,6 +168,8 @@ public class RepoApiResource {
             return GitHttpErrors.text(Response.Status.FORBIDDEN, "only an admin changes a quota");
         }
         cache.open(name).close(); // 404 for a repository that does not exist
+        java.util.Map<String, Object> changed = new java.util.LinkedHashMap<>(body);
+        AuditFilter.note(rc, name, changed);
         if (branch != null && !cache.push(name, session -> session.moveHead("refs/heads/" + branch))) {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "no branch " + branch + " in " + name
                     + ": push it first");
@@ -186,6 +191,7 @@ public class RepoApiResource {
     @jakarta.ws.rs.DELETE
     @Path("{repo: .+}")
     @Admit(Admit.Need.MANAGE)
+    @Audited("repo.delete")
     public Response delete(@PathParam("repo") String repo) throws IOException {
         RepoName name = RepoName.parse(repo);
         cache.delete(name);
@@ -198,6 +204,7 @@ public class RepoApiResource {
     @Path("{repo: .+}/-/restore")
     @Consumes(MediaType.APPLICATION_JSON)
     @Admit(Admit.Need.MANAGE)
+    @Audited("repo.restore")
     public Response undelete(@PathParam("repo") String repo) throws IOException {
         RepoName name = RepoName.parse(repo);
         try {
@@ -223,7 +230,9 @@ public class RepoApiResource {
     @Path("{repo: .+}/-/access")
     @Admit(Admit.Need.MANAGE)
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response putAccess(@PathParam("repo") String repo, AccessView request) throws IOException {
+    @Audited("repo.access")
+    public Response putAccess(@PathParam("repo") String repo, AccessView request, RoutingContext rc)
+            throws IOException {
         RepoName name = RepoName.parse(repo);
         cache.open(name).close(); // 404 for a repository that does not exist
         if (request == null || !validEntries(request.read()) || !validEntries(request.write())) {
@@ -234,6 +243,11 @@ public class RepoApiResource {
         RepoAccess updated = directory.updateAccess(name, current -> current.withLists(request.isPublic(),
                 request.read(), request.write(), request.cdnRedirect()));
         publisher.refresh(name); // made public: published; made private: withdrawn
+        java.util.Map<String, Object> lists = new java.util.LinkedHashMap<>();
+        lists.put("public", updated.isPublic());
+        lists.put("read", updated.read());
+        lists.put("write", updated.write());
+        AuditFilter.note(rc, name, lists);
         return Response.ok(new AccessView(updated.isPublic(), updated.read(), updated.write(),
                 updated.cdnRedirect())).build();
     }
@@ -249,7 +263,9 @@ public class RepoApiResource {
     @Path("{repo: .+}/-/protected")
     @Admit(Admit.Need.MANAGE)
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response putProtected(@PathParam("repo") String repo, ProtectedView request) throws IOException {
+    @Audited("repo.protected")
+    public Response putProtected(@PathParam("repo") String repo, ProtectedView request, RoutingContext rc)
+            throws IOException {
         RepoName name = RepoName.parse(repo);
         cache.open(name).close(); // 404 for a repository that does not exist
         if (request == null || request.refs() == null || !request.refs().stream().allMatch(RepoApiResource::validRef)) {
@@ -257,6 +273,7 @@ public class RepoApiResource {
                     + "each a full ref name, or a prefix ending in '*' such as refs/heads/release/*");
         }
         RepoAccess updated = directory.updateAccess(name, current -> current.withProtectedRefs(request.refs()));
+        AuditFilter.note(rc, name, java.util.Map.of("refs", updated.protectedRefs()));
         return Response.ok(new ProtectedView(updated.protectedRefs())).build();
     }
 
@@ -304,6 +321,7 @@ public class RepoApiResource {
     @Path("{repo: .+}/-/history/restore")
     @Consumes(MediaType.APPLICATION_JSON)
     @Admit(Admit.Need.MANAGE)
+    @Audited("history.restore")
     public Response restore(@PathParam("repo") String repo, RestoreRequest request, RoutingContext rc)
             throws IOException {
         if (request == null || request.ref() == null || !request.ref().startsWith("refs/")
@@ -313,6 +331,7 @@ public class RepoApiResource {
         }
         Admitted admitted = AdmissionFilter.admitted(rc);
         ObjectId to = ObjectId.fromString(request.to());
+        AuditFilter.note(rc, admitted.name(), java.util.Map.of("ref", request.ref(), "to", to.name()));
         PushSession.Restored result = cache.push(admitted.name(),
                 session -> session.restore(request.ref(), to, admitted.pusher(Transport.API)));
         return switch (result) {
@@ -333,6 +352,7 @@ public class RepoApiResource {
      */
     @POST
     @Path("{repo: .+}/-/maintenance")
+    @Audited("maintenance.run")
     public Response maintain(@PathParam("repo") String repo, @QueryParam("mode") String mode) throws IOException {
         RepoName name = RepoName.parse(repo);
         Maintenance.Mode chosen = MaintenanceApiResource.mode(mode);

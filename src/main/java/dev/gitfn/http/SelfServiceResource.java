@@ -56,17 +56,19 @@ public class SelfServiceResource {
 
     @POST
     @Path("tokens")
+    @Audited("token.issue")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response newToken(RoutingContext rc, TokenApi.TokenRequest request) throws IOException {
         Principal who = AdmissionFilter.principal(rc);
         if (directory.user(who.name()).isEmpty()) {
             return noRecord(who.name());
         }
-        return TokenApi.issue(directory, who.name(), request, who.scopes());
+        return TokenApi.issue(directory, who.name(), request, who.scopes(), rc);
     }
 
     @DELETE
     @Path("tokens/{id}")
+    @Audited("token.revoke")
     public Response revoke(RoutingContext rc, @PathParam("id") String id) throws IOException {
         return TokenApi.revoke(directory, AdmissionFilter.principal(rc).name(), id);
     }

@@ -34,8 +34,8 @@ final class TokenApi {
     }
 
     /** Issues a token to {@code user} with at most the scopes {@code granting}; 400 for a bad request, 404 without the user. */
-    static Response issue(AuthDirectory directory, String user, TokenRequest request, Set<Scope> granting)
-            throws IOException {
+    static Response issue(AuthDirectory directory, String user, TokenRequest request, Set<Scope> granting,
+            io.vertx.ext.web.RoutingContext rc) throws IOException {
         TokenRequest asked = request == null ? new TokenRequest(null, null, null) : request; // an empty body is {}
         String problem = Tokens.problem(asked.name(), asked.scopes(), asked.expiresAt(), granting, Instant.now());
         if (problem != null) {
@@ -45,9 +45,19 @@ final class TokenApi {
         Set<Scope> scopes = asked.scopes() == null ? granting : Scope.parse(asked.scopes()).orElseThrow();
         return directory.issueToken(user, asked.name(), scopes,
                 asked.expiresAt() == null ? null : Instant.parse(asked.expiresAt()))
-                .map(issued -> Response.status(Response.Status.CREATED).entity(new NewToken(issued.record().id(),
-                        issued.token(), issued.record().name(), issued.record().scopes(), issued.record().expiresAt()))
-                        .build())
+                .map(issued -> {
+                    java.util.Map<String, Object> detail = new java.util.LinkedHashMap<>();
+                    detail.put("user", user);
+                    detail.put("tokenIssued", issued.record().id());
+                    detail.put("scopes", Scope.names(scopes));
+                    if (issued.record().expiresAt() != null) {
+                        detail.put("expiresAt", issued.record().expiresAt());
+                    }
+                    AuditFilter.note(rc, null, detail);
+                    return Response.status(Response.Status.CREATED).entity(new NewToken(issued.record().id(),
+                            issued.token(), issued.record().name(), issued.record().scopes(),
+                            issued.record().expiresAt())).build();
+                })
                 .orElseGet(() -> GitHttpErrors.text(Response.Status.NOT_FOUND, "no user " + user));
     }
 

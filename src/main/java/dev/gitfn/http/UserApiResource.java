@@ -20,6 +20,7 @@ import dev.gitfn.auth.AuthDirectory;
 import dev.gitfn.auth.SshPublicKey;
 import dev.gitfn.auth.Scope;
 import dev.gitfn.auth.UserRecord;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * Users and their personal access tokens; admins only. A token is shown once,
@@ -49,7 +50,8 @@ public class UserApiResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(UserRequest request)
+    @Audited("user.create")
+    public Response create(UserRequest request, RoutingContext rc)
             throws IOException {
         if (request == null || !UserRecord.validName(request.name())) {
             return badName();
@@ -62,6 +64,7 @@ public class UserApiResource {
         if (!directory.createUser(user)) {
             return GitHttpErrors.text(Response.Status.CONFLICT, "user " + request.name() + " exists");
         }
+        AuditFilter.note(rc, null, java.util.Map.of("user", user.name(), "groups", groups));
         return Response.created(URI.create("/api/users/" + user.name())).entity(UserView.of(user)).build();
     }
 
@@ -75,18 +78,22 @@ public class UserApiResource {
     /** Replaces a user's groups. */
     @PUT
     @Path("{name}")
+    @Audited("user.groups")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response update(@PathParam("name") String name, UserRequest request) throws IOException {
+    public Response update(@PathParam("name") String name, UserRequest request, RoutingContext rc)
+            throws IOException {
         List<String> groups = request == null ? null : validGroups(request.groups());
         if (groups == null) {
             return badName();
         }
+        AuditFilter.note(rc, null, java.util.Map.of("groups", groups));
         return directory.updateUser(name, u -> u.withGroups(groups))
                 .map(u -> Response.ok(UserView.of(u)).build()).orElseGet(() -> noUser(name));
     }
 
     @DELETE
     @Path("{name}")
+    @Audited("user.delete")
     public Response delete(@PathParam("name") String name) throws IOException {
         if (directory.user(name).isEmpty()) {
             return noUser(name);
@@ -98,9 +105,11 @@ public class UserApiResource {
     /** Gives a user a token; the body ({@code name}, {@code scopes}, {@code expiresAt}) is optional. */
     @POST
     @Path("{name}/tokens")
+    @Audited("token.issue")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response newToken(@PathParam("name") String name, TokenApi.TokenRequest request) throws IOException {
-        return TokenApi.issue(directory, name, request, Scope.ALL);
+    public Response newToken(@PathParam("name") String name, TokenApi.TokenRequest request, RoutingContext rc)
+            throws IOException {
+        return TokenApi.issue(directory, name, request, Scope.ALL, rc);
     }
 
     @GET
@@ -113,6 +122,7 @@ public class UserApiResource {
 
     @DELETE
     @Path("{name}/tokens/{id}")
+    @Audited("token.revoke")
     public Response revokeToken(@PathParam("name") String name, @PathParam("id") String id) throws IOException {
         if (directory.user(name).isEmpty()) {
             return noUser(name);
@@ -134,6 +144,7 @@ public class UserApiResource {
     /** Adds an SSH public key (ed25519, ECDSA, RSA of 2048 bits or more) to a user; a key belongs to one user. */
     @POST
     @Path("{name}/keys")
+    @Audited("key.add")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response addKey(@PathParam("name") String name, KeyRequest request) throws IOException {
         SshPublicKey key;
@@ -165,6 +176,7 @@ public class UserApiResource {
 
     @DELETE
     @Path("{name}/keys/{id}")
+    @Audited("key.remove")
     public Response removeKey(@PathParam("name") String name, @PathParam("id") String id) throws IOException {
         if (directory.user(name).isEmpty()) {
             return noUser(name);

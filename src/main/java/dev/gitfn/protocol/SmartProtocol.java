@@ -40,8 +40,11 @@ public class SmartProtocol {
     private final GitfnConfig.Limits limits;
     private final java.util.Optional<Long> defaultQuota;
 
-    public SmartProtocol(RepositoryCache cache, GitfnConfig config) {
+    private final dev.gitfn.audit.AuditLog audit;
+
+    public SmartProtocol(RepositoryCache cache, GitfnConfig config, dev.gitfn.audit.AuditLog audit) {
         this.cache = cache;
+        this.audit = audit;
         this.limits = config.limits();
         this.defaultQuota = config.repos().defaultQuotaBytes();
     }
@@ -147,7 +150,7 @@ public class SmartProtocol {
     private void receive(RepoName name, RepoAccess rules, Pusher pusher, boolean biDirectional, InputStream in,
             OutputStream out) throws IOException {
         cache.push(name, session -> {
-            StoreReceivePack rp = new StoreReceivePack(session, rules, pusher, limits, defaultQuota);
+            StoreReceivePack rp = new StoreReceivePack(session, rules, pusher, limits, defaultQuota, audit);
             rp.setBiDirectionalPipe(biDirectional);
             try {
                 // receive(), unlike receiveWithExceptionPropagation(), tells the client about a

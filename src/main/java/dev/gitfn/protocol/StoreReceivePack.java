@@ -11,6 +11,7 @@ import org.eclipse.jgit.transport.ReceiveCommand.Result;
 import org.eclipse.jgit.transport.ReceivePack;
 import org.jboss.logging.Logger;
 
+import dev.gitfn.audit.AuditLog;
 import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.cache.PushSession;
 import dev.gitfn.cache.Pusher;
@@ -31,10 +32,12 @@ final class StoreReceivePack extends ReceivePack {
     private final Pusher pusher;
 
     private final java.util.Optional<Long> defaultQuota;
+    private final AuditLog audit;
 
     StoreReceivePack(PushSession session, RepoAccess rules, Pusher pusher, GitfnConfig.Limits limits,
-            java.util.Optional<Long> defaultQuota) {
+            java.util.Optional<Long> defaultQuota, AuditLog audit) {
         super(session.repository());
+        this.audit = audit;
         this.defaultQuota = defaultQuota;
         this.session = session;
         this.pusher = pusher;
@@ -75,6 +78,7 @@ final class StoreReceivePack extends ReceivePack {
         }
         try {
             session.commit(toApply, isAtomic(), pusher);
+            auditRewrites(toApply);
             reportAsGitDoes(toApply);
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "cannot publish push to %s", session.name());
@@ -83,6 +87,27 @@ final class StoreReceivePack extends ReceivePack {
                     cmd.setResult(Result.REJECTED_OTHER_REASON, "storage unavailable, nothing was changed");
                 }
             }
+        }
+    }
+
+    /**
+     * A force push or a ref deletion that landed is audited, and stored before git hears of
+     * it: the history can undo it, the audit log says who did it.
+     */
+    private void auditRewrites(List<ReceiveCommand> applied) {
+        for (ReceiveCommand cmd : applied) {
+            boolean deleted = cmd.getType() == ReceiveCommand.Type.DELETE;
+            if (cmd.getResult() != Result.OK || !deleted && cmd.getType() != ReceiveCommand.Type.UPDATE_NONFASTFORWARD) {
+                continue;
+            }
+            java.util.Map<String, Object> detail = new java.util.LinkedHashMap<>();
+            detail.put("ref", cmd.getRefName());
+            detail.put("oldId", cmd.getOldId().name());
+            if (!deleted) {
+                detail.put("newId", cmd.getNewId().name());
+            }
+            audit.recordStored(audit.event(deleted ? "push.delete" : "push.force", pusher.who(), pusher.tokenId(),
+                    pusher.transport(), null, session.name().value(), detail));
         }
     }
 

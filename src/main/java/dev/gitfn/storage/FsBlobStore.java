@@ -167,13 +167,24 @@ public final class FsBlobStore implements BlobStore {
         return Files.isRegularFile(file) ? java.util.OptionalLong.of(Files.size(file)) : java.util.OptionalLong.empty();
     }
 
+    /**
+     * Walks only the deepest folder the prefix names. gitfn's own records ({@code .gitfn/})
+     * are listed only when the prefix asks for them, and the temporary files and locks never.
+     */
     @Override
     public List<String> list(String prefix) throws IOException {
+        int slash = prefix.lastIndexOf('/');
+        Path start = slash <= 0 ? root : pathOf(prefix.substring(0, slash));
+        boolean records = prefix.startsWith(INTERNAL_DIR + "/");
         List<String> keys = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(root)) {
+        if (!Files.isDirectory(start)) {
+            return keys;
+        }
+        try (Stream<Path> files = Files.walk(start)) {
             files.filter(Files::isRegularFile).forEach(p -> {
                 String key = root.relativize(p).toString().replace('\\', '/');
-                if (!key.startsWith(INTERNAL_DIR + "/") && key.startsWith(prefix)) {
+                if (key.startsWith(prefix) && (records || !key.startsWith(INTERNAL_DIR + "/"))
+                        && !p.startsWith(tmpDir) && !p.startsWith(lockDir)) {
                     keys.add(key);
                 }
             });
@@ -183,6 +194,8 @@ public final class FsBlobStore implements BlobStore {
                 return list(prefix);
             }
             throw e.getCause();
+        } catch (NoSuchFileException e) {
+            return keys; // the folder went while the walk began
         }
         return keys;
     }

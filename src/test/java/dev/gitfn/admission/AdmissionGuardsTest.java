@@ -192,7 +192,7 @@ class AdmissionGuardsTest {
                 "gitfn.auth.max-failures", "2", "gitfn.auth.failure-backoff", "0s"));
         AuthDirectory directory = new AuthDirectory(new FsBlobStore(dir.resolve("store")), new ObjectMapper(), config);
         directory.updateAccess(new RepoName("team/app"), a -> new RepoAccess(true, List.of(), List.of(), List.of()));
-        Admission admission = new Admission(new AccessControl(directory, config), config);
+        Admission admission = new Admission(new AccessControl(directory, config), config, new dev.gitfn.audit.AuditLog(new FsBlobStore(dir.resolve("store")), new ObjectMapper(), config));
         Client client = new Client("10.0.0.1", "127.0.0.1:8080", null);
 
         Admitted ok = admission.admit(Transport.HTTP, client, Credentials.NONE, "team/app.git", Permission.READ).await()
@@ -261,7 +261,7 @@ class AdmissionGuardsTest {
 
         GitfnConfig slowConfig = Configs.gitfn(Map.of("gitfn.auth.admin-token", ADMIN, "gitfn.auth.failure-backoff",
                 "200ms", "gitfn.auth.max-failures", "100"));
-        Admission slow = new Admission(new AccessControl(directory, slowConfig), slowConfig);
+        Admission slow = new Admission(new AccessControl(directory, slowConfig), slowConfig, new dev.gitfn.audit.AuditLog(new FsBlobStore(dir.resolve("store")), new ObjectMapper(), slowConfig));
         long[] took = new long[6];
         for (int i = 0; i < 6; i++) {
             long start = System.nanoTime();

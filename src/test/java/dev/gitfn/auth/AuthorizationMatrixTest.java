@@ -61,7 +61,7 @@ import io.quarkus.test.junit.TestProfile;
  */
 @QuarkusTest
 @TestProfile(AuthorizationMatrixTest.Profile.class)
-class AuthorizationMatrixTest {
+public class AuthorizationMatrixTest {
     static final String ADMIN_TOKEN = "matrix-admin-token-0123456789abcdefghijkl";
     static final String AUDIENCE = "gitfn-matrix";
     private static final Path STORE = Path.of("target/test-data/store");
@@ -184,7 +184,8 @@ class AuthorizationMatrixTest {
             new ApiRoute("POST", "/api/users/{name}/keys", 201),
             new ApiRoute("GET", "/api/users/{name}/keys", 200),
             new ApiRoute("DELETE", "/api/users/{name}/keys/{id}", 204),
-            new ApiRoute("POST", "/api/publish", 200));
+            new ApiRoute("POST", "/api/publish", 200),
+            new ApiRoute("GET", "/api/audit", 200));
 
     /** The access rule for git's endpoints. */
     static int expectedGit(Who who, Kind kind, Access access) {
@@ -670,7 +671,7 @@ class AuthorizationMatrixTest {
 
     /**
      * What a request could change: the repository's folder and every auth record
-     * ({@code .gitfn/} without its temporary files and locks), each with a digest, plus
+     * ({@code .gitfn/} without its temporary files, locks and audit log), each with a digest, plus
      * the list of repositories (a refused create must not add one).
      */
     private static Map<String, String> snapshot(Kind kind) throws IOException {
@@ -683,7 +684,9 @@ class AuthorizationMatrixTest {
             try (Stream<Path> paths = Files.walk(root)) {
                 for (Path p : paths.filter(Files::isRegularFile).toList()) {
                     String rel = STORE.relativize(p).toString();
-                    if (!rel.startsWith(".gitfn/tmp/") && !rel.startsWith(".gitfn/locks/")) {
+                    // The audit log records refused sign-ins: the one record a refused request adds.
+                    if (!rel.startsWith(".gitfn/tmp/") && !rel.startsWith(".gitfn/locks/")
+                            && !rel.startsWith(".gitfn/audit/")) {
                         byte[] data = Files.readAllBytes(p);
                         if (rel.startsWith(".gitfn/users/")) {
                             // A token's "last used" is the one write a read may make (once a minute).
@@ -732,7 +735,8 @@ class AuthorizationMatrixTest {
         return out.toByteArray();
     }
 
-    private static List<Class<?>> resourceClasses() throws Exception {
+    /** Every JAX-RS resource class gitfn serves (by its compiled classes). */
+    public static List<Class<?>> resourceClasses() throws Exception {
         Path classes = Path.of("target/classes");
         List<Class<?>> found = new ArrayList<>();
         try (Stream<Path> files = Files.walk(classes)) {

@@ -9,8 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
@@ -129,11 +127,6 @@ public class HistoryTest {
     }
 
     private static String user(URI api, String name) {
-        assertEquals(201, Http.json("POST", api.resolve("/api/users"), admin(), "{\"name\":\"" + name + "\"}")
-                .statusCode());
-        HttpResponse<String> token = Http.json("POST", api.resolve("/api/users/" + name + "/tokens"), admin(), null);
-        Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(token.body());
-        assertTrue(m.find(), token.body());
-        return m.group(1);
+        return Http.newUserToken(api, admin(), name);
     }
 }

@@ -125,11 +125,6 @@ public class LifecycleTest {
     }
 
     private static String user(URI api, String name) {
-        assertEquals(201, Http.json("POST", api.resolve("/api/users"), admin(), "{\"name\":\"" + name + "\"}")
-                .statusCode());
-        HttpResponse<String> token = Http.json("POST", api.resolve("/api/users/" + name + "/tokens"), admin(), null);
-        Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(token.body());
-        assertTrue(m.find(), token.body());
-        return m.group(1);
+        return Http.newUserToken(api, admin(), name);
     }
 }

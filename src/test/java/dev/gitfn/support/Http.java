@@ -69,4 +69,18 @@ public final class Http {
     public static HttpResponse<String> putAccess(String base, String authorization, String name, String accessJson) {
         return json("PUT", URI.create(base + "api/repos/" + name + "/-/access"), authorization, accessJson);
     }
+
+    /** Creates user {@code name} as {@code adminAuth} and issues it a token with every scope; answers the token. */
+    public static String newUserToken(URI api, String adminAuth, String name) {
+        HttpResponse<String> user = json("POST", api.resolve("/api/users"), adminAuth, "{\"name\":\"" + name + "\"}");
+        if (user.statusCode() != 201) {
+            throw new AssertionError("creating user " + name + ": " + user.statusCode() + " " + user.body());
+        }
+        HttpResponse<String> token = json("POST", api.resolve("/api/users/" + name + "/tokens"), adminAuth, null);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"token\":\"([^\"]+)\"").matcher(token.body());
+        if (!m.find()) {
+            throw new AssertionError("no token for " + name + ": " + token.body());
+        }
+        return m.group(1);
+    }
 }

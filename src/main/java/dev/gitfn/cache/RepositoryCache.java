@@ -433,6 +433,14 @@ public class RepositoryCache {
         LOG.warnf("server info of %s may lag: the ref state kept changing", name);
     }
 
+    /**
+     * Rebuilds a repository's derived files (server info in the store, its published copy)
+     * from its ref state: what {@code gitfn-store check --repair} does; never deletes anything.
+     */
+    public void repairServerInfo(RepoName name) throws IOException {
+        publishServerInfo(name);
+    }
+
     /** The dumb-HTTP {@code info/refs} text of a repository as served now. */
     public byte[] infoRefs(CachedRepo repo) throws IOException {
         return ServerInfo.infoRefs(repo.repository(), repo.state());

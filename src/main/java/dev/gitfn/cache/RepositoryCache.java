@@ -347,6 +347,51 @@ public class RepositoryCache {
         return true;
     }
 
+    /** Every deleted repository whose data is still in the store (within its grace or past it). */
+    public List<RepoName> listDeleted() throws IOException {
+        String suffix = ".git/" + StoreLayout.DELETED_FILE;
+        List<RepoName> deleted = new ArrayList<>();
+        for (String key : store.list("")) {
+            if (key.endsWith(suffix)) {
+                deleted.add(RepoName.parse(key.substring(0, key.length() - suffix.length())));
+            }
+        }
+        deleted.sort(java.util.Comparator.comparing(RepoName::value));
+        return deleted;
+    }
+
+    /**
+     * Removes for good a repository deleted before {@code deletedBefore} (epoch seconds: its
+     * grace has passed, so no restore can race this): packs, LFS objects, derived files, its
+     * access record, then its state and name, so the name is free again. False when it is not
+     * deleted (restored meanwhile) or still within its grace.
+     */
+    public boolean purge(RepoName name, long deletedBefore) throws IOException {
+        String stateKey = StoreLayout.stateKey(name);
+        java.util.Optional<Versioned> current = store.get(stateKey);
+        if (current.isEmpty()) {
+            store.delete(StoreLayout.deletedKey(name)); // a purge that stopped half-way
+            return false;
+        }
+        java.util.Optional<RefState.Tombstone> tomb = RefState.Tombstone.of(current.get().data());
+        if (tomb.isEmpty() || tomb.get().deletedAt() >= deletedBefore) {
+            return false;
+        }
+        for (String key : store.list(name.directory() + "/")) {
+            if (!key.equals(stateKey) && !key.equals(StoreLayout.deletedKey(name))) {
+                store.delete(key);
+            }
+        }
+        store.delete(StoreLayout.accessKey(name));
+        store.delete(stateKey);
+        store.delete(StoreLayout.nameIndexKey(name));
+        store.delete(StoreLayout.deletedKey(name)); // last: until it goes, the next run finishes the purge
+        invalidate(name);
+        LOG.infof("purged repository %s (deleted at %s, its grace has passed)", name,
+                java.time.Instant.ofEpochSecond(tomb.get().deletedAt()));
+        return true;
+    }
+
     /** Every repository in the store, sorted by name (deleted ones not). */
     public List<RepoName> list() throws IOException {
         String suffix = ".git/" + StoreLayout.STATE_FILE;

@@ -86,11 +86,14 @@ public class Maintenance implements ServerInfoListener {
         return t;
     });
     private final Set<RepoName> queued = ConcurrentHashMap.newKeySet();
+    /** How long a deleted repository stays restorable (gitfn.repos.delete-grace); then {@link #runAll} purges it. */
+    private java.time.Duration deleteGrace = java.time.Duration.ofDays(7);
 
     @Inject
     public Maintenance(BlobStore store, RepositoryCache cache, GitfnConfig config,
             Instance<ServerInfoListener> listeners) {
         this(store, cache, config.cache().dir(), config.maintenance(), listeners, Clock.systemUTC());
+        this.deleteGrace = config.repos().deleteGrace();
     }
 
     /** For tests: another cache, another clock, other settings. */
@@ -179,9 +182,23 @@ public class Maintenance implements ServerInfoListener {
         }
     }
 
-    /** Runs {@link #run} for every repository in the store (the scheduled job). */
+    /**
+     * Runs {@link #run} for every repository in the store (the scheduled job), after removing
+     * for good every deleted repository whose grace has passed.
+     */
     public List<Report> runAll(Mode mode) throws IOException {
         List<Report> reports = new ArrayList<>();
+        long deletedBefore = clock.instant().minus(deleteGrace).getEpochSecond();
+        for (RepoName name : cache.listDeleted()) {
+            try {
+                if (cache.purge(name, deletedBefore)) {
+                    reports.add(new Report(name.value(), "purged: deleted more than " + deleteGrace + " ago", 0, 0, 0,
+                            false, 0, List.of()));
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf(e, "purging deleted repository %s failed; the next run tries again", name);
+            }
+        }
         for (RepoName name : cache.list()) {
             try {
                 reports.add(run(name, mode));

@@ -3,14 +3,10 @@ package dev.gitfn.check;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -188,7 +184,7 @@ public class StoreCheck {
             Path tmp = Files.createTempFile("gitfn-check-lfs", ".bin");
             try {
                 store.download(key, tmp);
-                String hash = sha256(tmp);
+                String hash = PackIntegrity.sha256(tmp);
                 if (!hash.equals(oid)) {
                     problems.add(new Problem(name.value(), key + ": " + Files.size(tmp) + " bytes hashing to " + hash,
                             false));
@@ -196,16 +192,6 @@ public class StoreCheck {
             } finally {
                 Files.deleteIfExists(tmp);
             }
-        }
-    }
-
-    private static String sha256(Path file) throws IOException {
-        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file),
-                MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(in.getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -77,7 +77,8 @@ public record PackIntegrity(long packBytes, String packSha256, long idxBytes, St
         return hash.equals(sha256(ext)) ? null : "SHA-256 " + hash + " where " + sha256(ext) + " was recorded";
     }
 
-    static String sha256(Path file) throws IOException {
+    /** The SHA-256 of a file, in hex, read in a stream. */
+    public static String sha256(Path file) throws IOException {
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
             byte[] buf = new byte[64 * 1024];
             while (in.read(buf) >= 0) {

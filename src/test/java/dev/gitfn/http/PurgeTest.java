@@ -29,14 +29,17 @@ import io.quarkus.test.junit.TestProfile;
 @QuarkusTest
 @TestProfile(PurgeTest.ShortGrace.class)
 public class PurgeTest {
-    private static final Path STORE = Path.of("target/test-data/store");
+    // A store of its own: the maintenance run then walks only this test's three
+    // repositories, so its duration stays far inside the grace on a loaded machine.
+    private static final Path STORE = Path.of("target/test-data/purge-store");
 
-    /** Authentication on, and a delete grace of one second. */
+    /** Authentication on, its own store, and a delete grace of three seconds. */
     public static class ShortGrace implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("gitfn.auth.admin-token", HistoryTest.ADMIN_TOKEN, "gitfn.auth.cache-ttl", "0s",
-                    "gitfn.repos.delete-grace", "1s");
+                    "gitfn.repos.delete-grace", "3s",
+                    "gitfn.fs.root", STORE.toString(), "gitfn.cache.dir", "target/test-data/purge-cache");
         }
     }
 
@@ -68,12 +71,15 @@ public class PurgeTest {
         assertTrue(Files.exists(access));
 
         assertEquals(204, Http.json("DELETE", api.resolve("/api/repos/" + gone), admin(), null).statusCode());
-        Thread.sleep(2100); // past its grace of 1 s, counted in whole seconds
+        Thread.sleep(4100); // past its grace of 3 s, counted in whole seconds
         assertEquals(204, Http.json("DELETE", api.resolve("/api/repos/" + kept), admin(), null).statusCode());
         HttpResponse<String> run = Http.json("POST", api.resolve("/api/maintenance"), admin(), null);
         assertEquals(200, run.statusCode(), run.body());
         assertTrue(run.body().contains("\"repo\":\"" + gone + "\",\"done\":\"purged"), run.body());
         assertFalse(run.body().contains("\"repo\":\"" + kept + "\",\"done\":\"purged"), run.body());
+        // Deleted within its grace: still restorable (asked at once, while the grace lasts).
+        assertEquals(200, Http.json("POST", api.resolve("/api/repos/" + kept + "/-/restore"), admin(), null)
+                .statusCode());
 
         assertFalse(Files.exists(goneDir), "its folder is gone, packs and LFS objects with it");
         assertFalse(Files.exists(access), "its access record is gone");
@@ -84,9 +90,7 @@ public class PurgeTest {
         assertEquals(201, Http.createRepo(base.toString(), admin(), gone).statusCode());
         assertEquals("", git.ok(work, "ls-remote", "--heads", host + gone + ".git").out().trim());
 
-        // Deleted within its grace: still whole and restorable; the live one served throughout.
-        assertEquals(200, Http.json("POST", api.resolve("/api/repos/" + kept + "/-/restore"), admin(), null)
-                .statusCode());
+        // The restored one is whole; the live one served throughout.
         git.ok(work, "clone", "-q", host + kept + ".git", "kept");
         assertEquals(git.revParse(src, "main"), git.revParse(work.resolve("kept"), "origin/main"));
         git.ok(work, "clone", "-q", host + live + ".git", "live");

@@ -6,6 +6,7 @@ import dev.gitfn.auth.AccessDeniedException;
 import dev.gitfn.auth.AuthenticationRequiredException;
 import dev.gitfn.repo.InvalidRepoNameException;
 import dev.gitfn.repo.RepoExistsException;
+import dev.gitfn.repo.RepoMovedException;
 import dev.gitfn.repo.RepoNotFoundException;
 import dev.gitfn.storage.StorageUnavailableException;
 
@@ -114,6 +115,10 @@ public final class Refusal extends RuntimeException {
         }
         if (failure instanceof AccessDeniedException) {
             return Optional.of(new Refusal(Reason.FORBIDDEN, failure.getMessage()));
+        }
+        if (failure instanceof RepoMovedException) {
+            // Raised only after admission let the client read it: it may learn the new name.
+            return Optional.of(new Refusal(Reason.NOT_FOUND, failure.getMessage()));
         }
         if (failure instanceof RepoNotFoundException) {
             return Optional.of(new Refusal(Reason.NOT_FOUND, "Repository not found"));

@@ -209,6 +209,20 @@ public class AuthDirectory {
         return copy;
     }
 
+    /**
+     * Gives {@code to} the access record {@code from} has in the store now (none: none), for
+     * a rename; this instance trusts it at once, the others within the cache's TTL.
+     */
+    public void copyAccess(RepoName from, RepoName to) throws IOException {
+        Optional<Versioned> record = store.get(accessKey(from));
+        if (record.isPresent()) {
+            store.put(accessKey(to), record.get().data());
+        } else {
+            store.delete(accessKey(to));
+        }
+        cache.remove(accessKey(to));
+    }
+
     /** Changes a repository's access record by compare-and-swap. */
     public RepoAccess updateAccess(RepoName repo, UnaryOperator<RepoAccess> change) throws IOException {
         return update(accessKey(repo), RepoAccess.class,

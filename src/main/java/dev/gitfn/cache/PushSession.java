@@ -111,7 +111,7 @@ public final class PushSession {
                     cache.counters().pushCommitNanos.add(System.nanoTime() - started);
                     break;
                 }
-                base = RefState.parse(current.data());
+                base = RefState.writable(name, current.data());
                 etag = current.etag();
             }
             for (ReceiveCommand cmd : ReceiveCommand.filter(commands, Result.NOT_ATTEMPTED)) {
@@ -185,7 +185,7 @@ public final class PushSession {
         String key = StoreLayout.stateKey(repo.name());
         for (int attempt = 1;; attempt++) {
             Versioned current = store.get(key).orElseThrow(() -> new RepoNotFoundException(repo.name()));
-            RefState state = RefState.parse(current.data());
+            RefState state = RefState.writable(repo.name(), current.data());
             if (!state.refs().containsKey(branch)) {
                 return false;
             }

@@ -3,6 +3,7 @@ package dev.gitfn.cache;
 import dev.gitfn.repo.RepoName;
 import dev.gitfn.repo.InvalidRepoNameException;
 import dev.gitfn.repo.RepoExistsException;
+import dev.gitfn.repo.RepoMovedException;
 import dev.gitfn.repo.RepoNotFoundException;
 import dev.gitfn.repo.RefState;
 import dev.gitfn.repo.StoreLayout;
@@ -111,7 +112,7 @@ public class RepositoryCache {
         private CachedRepo(Entry entry) {
             this.entry = entry;
             this.state = entry.state;
-            this.etag = entry.etag;
+            this.etag = entry.frozen ? null : entry.etag;
         }
 
         public RepoName name() {
@@ -127,7 +128,10 @@ public class RepositoryCache {
             return state;
         }
 
-        /** The store's version tag of {@link #state()}. */
+        /**
+         * The store's version tag of {@link #state()}; null when a rename froze it, so a
+         * change reads the state again (and is refused).
+         */
         String etag() {
             return etag;
         }
@@ -156,6 +160,8 @@ public class RepositoryCache {
         volatile Repository repository;
         volatile RefState state;
         volatile String etag;
+        /** The state key holds a rename under way: {@link #state} is served, never swapped against. */
+        volatile boolean frozen;
         volatile long lastUsed = System.nanoTime();
         volatile long bytes;
         /** Set once the copy is deleted; a thread that still holds this entry must look it up again. */
@@ -222,16 +228,23 @@ public class RepositoryCache {
                         continue;
                     }
                     Conditional read = store.getIfChanged(StoreLayout.stateKey(name), entry.etag);
-                    boolean deleted = read.kind() == Conditional.Kind.CHANGED
-                            && RefState.Tombstone.of(read.value().data()).isPresent();
-                    switch (deleted ? Conditional.Kind.MISSING : read.kind()) {
+                    switch (read.kind()) {
                         case MISSING -> {
                             forget(entry);
                             throw new RepoNotFoundException(name);
                         }
                         case CHANGED -> {
+                            RefState state;
+                            try {
+                                state = RefState.readable(name, read.value().data());
+                            } catch (RepoNotFoundException goneOrMoved) {
+                                forget(entry);
+                                throw goneOrMoved;
+                            }
                             counters.misses.increment();
-                            mirror(entry, RefState.parse(read.value().data()), read.value().etag());
+                            mirror(entry, state, read.value().etag());
+                            // Frozen by a rename under way: served, but no swap may start from it.
+                            entry.frozen = RefState.Renaming.of(read.value().data()).isPresent();
                             grew = true;
                         }
                         case UNCHANGED -> counters.hits.increment();
@@ -257,6 +270,8 @@ public class RepositoryCache {
     public CachedRepo openForPush(RepoName name) throws IOException {
         try {
             return open(name);
+        } catch (RepoMovedException e) {
+            throw e; // its old name is not free
         } catch (RepoNotFoundException e) {
             if (!createOnPush) {
                 throw e;
@@ -272,17 +287,7 @@ public class RepositoryCache {
 
     /** Creates an empty repository in the store; throws {@link RepoExistsException} if it exists. */
     public void create(RepoName name) throws IOException {
-        String indexKey = StoreLayout.nameIndexKey(name);
-        try {
-            store.putIfMatch(indexKey, name.value().getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
-        } catch (PreconditionFailedException e) {
-            String existing = store.get(indexKey)
-                    .map(v -> new String(v.data(), java.nio.charset.StandardCharsets.UTF_8)).orElse(name.value());
-            if (!existing.equals(name.value())) {
-                throw new RepoExistsException(name, existing);
-            }
-            // The same name: it exists, or an earlier create stopped before its state; go on and see.
-        }
+        claimName(name);
         try {
             store.putIfMatch(StoreLayout.stateKey(name), RefState.empty(defaultBranch).serialize(), null);
         } catch (PreconditionFailedException e) {
@@ -307,9 +312,7 @@ public class RepositoryCache {
         String key = StoreLayout.stateKey(name);
         for (int attempt = 0;; attempt++) {
             Versioned current = store.get(key).orElseThrow(() -> new RepoNotFoundException(name));
-            if (RefState.Tombstone.of(current.data()).isPresent()) {
-                throw new RepoNotFoundException(name);
-            }
+            RefState.writable(name, current.data()); // deleted already, or renamed: not here
             try {
                 store.putIfMatch(key, new RefState.Tombstone(java.time.Instant.now().getEpochSecond(), current.data())
                         .serialize(), current.etag());
@@ -377,11 +380,7 @@ public class RepositoryCache {
         if (tomb.isEmpty() || tomb.get().deletedAt() >= deletedBefore) {
             return false;
         }
-        for (String key : store.list(name.directory() + "/")) {
-            if (!key.equals(stateKey) && !key.equals(StoreLayout.deletedKey(name))) {
-                store.delete(key);
-            }
-        }
+        removeData(name);
         store.delete(StoreLayout.accessKey(name));
         store.delete(stateKey);
         store.delete(StoreLayout.nameIndexKey(name));
@@ -390,6 +389,157 @@ public class RepositoryCache {
         LOG.infof("purged repository %s (deleted at %s, its grace has passed)", name,
                 java.time.Instant.ofEpochSecond(tomb.get().deletedAt()));
         return true;
+    }
+
+    /**
+     * Renames a repository, atomically for its clients. Its packs and LFS objects are copied
+     * under the new name first (immutable, so a copy made while it still takes pushes stays
+     * right); one compare-and-swap then freezes its state under the old name (reads go on,
+     * a push is refused for that moment); one create-only write of that state under the new
+     * name is the moment the new name serves every ref at once; {@code claimed} runs next
+     * (the access record follows), and the old name keeps only a record of where it went,
+     * which answers a redirect until maintenance frees it. Two renames, or a rename and a
+     * create, racing for one name: the create-only write picks one, the others put their
+     * state back and are refused. A rename that stopped half-way is finished by asking again.
+     * Throws {@link RepoNotFoundException} and {@link RepoExistsException}.
+     */
+    public void rename(RepoName from, RepoName to, BlobStore.IoAction claimed) throws IOException {
+        if (from.value().equalsIgnoreCase(to.value())) {
+            // Both names are one folder on a case-insensitive file system, and one name index key.
+            throw new RepoExistsException(to, from.value());
+        }
+        claimName(to);
+        java.util.Optional<Versioned> target = store.get(StoreLayout.stateKey(to));
+        String fromKey = StoreLayout.stateKey(from);
+        byte[] frozen = null;
+        String frozenEtag = null;
+        boolean resumed = false;
+        for (int attempt = 0; frozen == null; attempt++) {
+            Versioned current = store.get(fromKey).orElseThrow(() -> new RepoNotFoundException(from));
+            java.util.Optional<RefState.Renaming> underWay = RefState.Renaming.of(current.data());
+            if (underWay.isPresent() && underWay.get().to().equals(to)) {
+                frozen = underWay.get().state(); // an earlier rename to the same name stopped half-way
+                frozenEtag = current.etag();
+                resumed = true;
+                copyData(from, to);
+                break;
+            }
+            RefState.writable(from, current.data()); // deleted, renamed, or being renamed: refused
+            if (target.isPresent()) {
+                throw new RepoExistsException(to);
+            }
+            copyData(from, to); // listed after the state was read: every pack it names is there
+            try {
+                frozenEtag = store.putIfMatch(fromKey, new RefState.Renaming(java.time.Instant.now().getEpochSecond(),
+                        to, current.data()).serialize(), current.etag());
+                frozen = current.data();
+            } catch (PreconditionFailedException pushed) {
+                if (attempt > 16) {
+                    throw new IOException("too much contention renaming " + from);
+                }
+            }
+        }
+        byte[] state = frozen;
+        try {
+            store.putIfMatch(StoreLayout.stateKey(to), state, null);
+        } catch (PreconditionFailedException lost) {
+            // Another rename or a create got the name, unless this is a rename finished again
+            // that got that far before it stopped (two states alike are never taken as ours
+            // otherwise: two empty repositories racing for one name must still have one winner).
+            if (!resumed || !store.get(StoreLayout.stateKey(to)).map(v -> java.util.Arrays.equals(v.data(), state))
+                    .orElse(false)) {
+                store.putIfMatch(fromKey, state, frozenEtag); // back as it was: it serves and takes pushes again
+                invalidate(from);
+                throw new RepoExistsException(to);
+            }
+        }
+        claimed.run();
+        store.put(StoreLayout.deletedKey(from), new byte[0]); // out of the listing, as a deleted one is
+        store.putIfMatch(fromKey, new RefState.Renamed(java.time.Instant.now().getEpochSecond(), to).serialize(),
+                frozenEtag);
+        invalidate(from);
+        LOG.infof("renamed repository %s to %s", from, to);
+        publishServerInfo(to);
+        // An LFS upload to a URL handed out before the freeze may land after the first copy.
+        copyData(from, to, List.of(StoreLayout.lfsFolderKey(from)));
+    }
+
+    /** Takes a name's index entry, as {@link #create} does; refused if a name differing only by case holds it. */
+    private void claimName(RepoName name) throws IOException {
+        String indexKey = StoreLayout.nameIndexKey(name);
+        try {
+            store.putIfMatch(indexKey, name.value().getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+        } catch (PreconditionFailedException e) {
+            String existing = store.get(indexKey)
+                    .map(v -> new String(v.data(), java.nio.charset.StandardCharsets.UTF_8)).orElse(name.value());
+            if (!existing.equals(name.value())) {
+                throw new RepoExistsException(name, existing);
+            }
+            // The same name: it exists, or an earlier create stopped before its state; the caller sees.
+        }
+    }
+
+    /** Copies a repository's packs and LFS objects (immutable) to another name; those already there are kept. */
+    private void copyData(RepoName from, RepoName to) throws IOException {
+        copyData(from, to, List.of(StoreLayout.packFolderKey(from), StoreLayout.lfsFolderKey(from)));
+    }
+
+    private void copyData(RepoName from, RepoName to, List<String> prefixes) throws IOException {
+        List<BlobStore.IoAction> copies = new ArrayList<>();
+        for (String prefix : prefixes) {
+            for (String key : store.list(prefix)) {
+                String copy = to.directory() + key.substring(from.directory().length());
+                if (!store.exists(copy)) {
+                    copies.add(() -> {
+                        try {
+                            store.copy(key, copy);
+                        } catch (java.nio.file.NoSuchFileException collected) {
+                            // a retired pack whose grace ended meanwhile: no state needs it
+                        }
+                    });
+                }
+            }
+        }
+        BlobStore.inParallel(copies);
+    }
+
+    /**
+     * Clears a renamed repository's old name: its copied data once {@code renamedAt <
+     * dataBefore} (no instance still reads it), its record, access record and name once
+     * {@code renamedAt < redirectBefore} (the redirect ends, the name is free). Empty when it
+     * is not a renamed one's old name, else what was done.
+     */
+    public java.util.Optional<String> purgeRenamed(RepoName name, long dataBefore, long redirectBefore)
+            throws IOException {
+        String stateKey = StoreLayout.stateKey(name);
+        java.util.Optional<RefState.Renamed> renamed = store.get(stateKey).flatMap(v -> RefState.Renamed.of(v.data()));
+        if (renamed.isEmpty() || renamed.get().at() >= dataBefore) {
+            return java.util.Optional.empty();
+        }
+        if (store.get(StoreLayout.stateKey(renamed.get().to())).isPresent()) {
+            // The last LFS uploads to URLs handed out under the old name, before they go.
+            copyData(name, renamed.get().to(), List.of(StoreLayout.lfsFolderKey(name)));
+        }
+        removeData(name);
+        if (renamed.get().at() >= redirectBefore) {
+            return java.util.Optional.of("old data removed (renamed to " + renamed.get().to() + ")");
+        }
+        store.delete(StoreLayout.accessKey(name));
+        store.delete(stateKey);
+        store.delete(StoreLayout.nameIndexKey(name));
+        store.delete(StoreLayout.deletedKey(name));
+        invalidate(name);
+        LOG.infof("%s no longer redirects to %s: the name is free", name, renamed.get().to());
+        return java.util.Optional.of("redirect ended (renamed to " + renamed.get().to() + "): the name is free");
+    }
+
+    /** Every key in a repository's folder but its state and its deletion mark. */
+    private void removeData(RepoName name) throws IOException {
+        for (String key : store.list(name.directory() + "/")) {
+            if (!key.equals(StoreLayout.stateKey(name)) && !key.equals(StoreLayout.deletedKey(name))) {
+                store.delete(key);
+            }
+        }
     }
 
     /** Every repository in the store, sorted by name (deleted ones not). */
@@ -698,7 +848,7 @@ public class RepositoryCache {
         String key = StoreLayout.stateKey(name);
         for (int attempt = 1;; attempt++) {
             Versioned current = store.get(key).orElseThrow(() -> new RepoNotFoundException(name));
-            RefState next = change.apply(RefState.parse(current.data()));
+            RefState next = change.apply(RefState.writable(name, current.data()));
             if (next == null) {
                 return null;
             }

@@ -98,9 +98,13 @@ public class StoreCheck {
         RefState state;
         boolean deleted;
         try {
+            if (RefState.Renamed.of(stored.get().data()).isPresent()) {
+                return problems; // an old name that redirects: it holds no refs of its own
+            }
             Optional<RefState.Tombstone> tombstone = RefState.Tombstone.of(stored.get().data());
             deleted = tombstone.isPresent();
-            state = RefState.parse(tombstone.map(RefState.Tombstone::state).orElse(stored.get().data()));
+            state = tombstone.isPresent() ? RefState.parse(tombstone.get().state())
+                    : RefState.readable(name, stored.get().data());
         } catch (RuntimeException e) {
             problems.add(new Problem(name.value(), "unreadable ref state: " + e.getMessage(), false));
             return problems;

@@ -84,6 +84,13 @@ public interface GitfnConfig {
         @WithDefault("7d")
         java.time.Duration deleteGrace();
 
+        /**
+         * How long a renamed repository's old name answers a redirect to the new one (and
+         * stays taken); then maintenance frees it.
+         */
+        @WithDefault("30d")
+        java.time.Duration renameRedirect();
+
         /** Quota of a repository without its own: bytes of packs it may hold; unset, none. */
         java.util.Optional<Long> defaultQuotaBytes();
     }

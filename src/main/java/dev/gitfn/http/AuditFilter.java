@@ -26,6 +26,7 @@ import io.vertx.ext.web.RoutingContext;
 public class AuditFilter {
     private static final String REPO = "gitfn.audit.repo";
     private static final String DETAIL = "gitfn.audit.detail";
+    private static final String ACTION = "gitfn.audit.action";
 
     private final AuditLog audit;
 
@@ -46,6 +47,11 @@ public class AuditFilter {
         noted.putAll(detail);
     }
 
+    /** The action this call's entry names, when it is more than its endpoint's {@link Audited} (a rename). */
+    static void action(RoutingContext rc, String action) {
+        rc.put(ACTION, action);
+    }
+
     @ServerResponseFilter
     public void audit(ContainerRequestContext request, ContainerResponseContext response, ResourceInfo resource,
             RoutingContext rc) {
@@ -59,6 +65,7 @@ public class AuditFilter {
         Admitted admitted = rc.get(AdmissionFilter.ADMITTED);
         String repo = admitted != null ? admitted.name().value() : rc.get(REPO);
         Audited name = method.getAnnotation(Audited.class);
+        String action = rc.get(ACTION);
         Map<String, Object> detail = new LinkedHashMap<>();
         request.getUriInfo().getPathParameters().forEach((param, values) -> {
             if (!param.equals("repo")) {
@@ -69,7 +76,7 @@ public class AuditFilter {
         if (noted != null) {
             detail.putAll(noted);
         }
-        var entry = audit.event(name != null ? name.value() : "api " + verb + " " + rc.request().path(), who, "api",
+        var entry = audit.event(action != null ? action : name != null ? name.value() : "api " + verb + " " + rc.request().path(), who, "api",
                 rc.request().remoteAddress() == null ? null : rc.request().remoteAddress().hostAddress(), repo, detail);
         if (Context.isOnEventLoopThread()) {
             audit.record(entry); // stored by the next write a moment later; never a blocking write here

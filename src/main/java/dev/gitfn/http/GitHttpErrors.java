@@ -15,6 +15,8 @@ import dev.gitfn.auth.AccessDeniedException;
 import dev.gitfn.auth.AuthenticationRequiredException;
 import dev.gitfn.repo.InvalidRepoNameException;
 import dev.gitfn.repo.RepoExistsException;
+import dev.gitfn.repo.RepoMovedException;
+import dev.gitfn.repo.RepoName;
 import dev.gitfn.repo.RepoNotFoundException;
 import dev.gitfn.storage.StorageUnavailableException;
 
@@ -52,6 +54,39 @@ public class GitHttpErrors {
     @ServerExceptionMapper
     public Response notFound(RepoNotFoundException e) {
         return table(e);
+    }
+
+    /**
+     * A renamed repository's old name: the same request under the new name. git follows it
+     * on its first request ({@code http.followRedirects} is {@code initial} by default) and
+     * then uses the new URL for the rest, as it does for a renamed repository elsewhere; a
+     * redirect of another method keeps the method and body (307: git-lfs's batch follows it),
+     * except for the API, where a change must name the repository it means.
+     */
+    @ServerExceptionMapper
+    public Response moved(RepoMovedException e, jakarta.ws.rs.core.UriInfo uri, jakarta.ws.rs.core.Request request) {
+        String path = uri.getRequestUri().getRawPath();
+        String prefix = path.startsWith("/api/repos/") ? "/api/repos/" : "/";
+        String from = path.substring(prefix.length());
+        String old = spelledAt(from, e.from());
+        boolean read = request.getMethod().equals("GET") || request.getMethod().equals("HEAD");
+        if (!e.settled() || old == null || !read && prefix.length() > 1) {
+            return table(e);
+        }
+        String query = uri.getRequestUri().getRawQuery();
+        return Response.status(read ? Response.Status.MOVED_PERMANENTLY : Response.Status.TEMPORARY_REDIRECT)
+                .location(java.net.URI.create(prefix + e.to().value() + from.substring(old.length())
+                        + (query == null ? "" : "?" + query)))
+                .header("Cache-Control", "no-store") // the old name may be reused once the redirect ends
+                .type(MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8")).entity(e.getMessage() + "\n").build();
+    }
+
+    /** The name as the path starts with it (followed by {@code .git}, {@code /} or nothing), or null. */
+    private static String spelledAt(String path, RepoName name) {
+        String value = name.value();
+        boolean starts = path.startsWith(value) && (path.length() == value.length()
+                || path.charAt(value.length()) == '/' || path.charAt(value.length()) == '.');
+        return starts ? value : null;
     }
 
     @ServerExceptionMapper

@@ -95,12 +95,9 @@ public class RepoApiResource {
         if (owner != null && !UserRecord.validName(owner)) {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "owner must be a user name");
         }
-        java.util.Optional<Long> deletedAt = cache.deletedAt(name);
-        if (deletedAt.isPresent()) {
-            return GitHttpErrors.text(Response.Status.CONFLICT, name + " was deleted at "
-                    + java.time.Instant.ofEpochSecond(deletedAt.get()) + "; until "
-                    + java.time.Instant.ofEpochSecond(deletedAt.get()).plus(deleteGrace)
-                    + " POST /api/repos/" + name + "/-/restore brings it back");
+        Response refused = refuseDeletedName(name);
+        if (refused != null) {
+            return refused;
         }
         cache.create(name);
         AuditFilter.note(rc, name, owner == null ? java.util.Map.of() : java.util.Map.of("owner", owner));
@@ -108,6 +105,22 @@ public class RepoApiResource {
             directory.updateAccess(name, a -> a.withOwner(owner, java.time.Instant.now().toString()));
         }
         return Response.created(URI.create("/" + name.directory())).entity(new RepoView(name.value())).build();
+    }
+
+    private static Response noBranch(RepoName name, Object branch) {
+        return GitHttpErrors.text(Response.Status.BAD_REQUEST, "no branch " + branch + " in " + name + ": push it first");
+    }
+
+    /** The 409 for a name whose repository was deleted within its grace (it can be restored), or null. */
+    private Response refuseDeletedName(RepoName name) throws IOException {
+        java.util.Optional<Long> deletedAt = cache.deletedAt(name);
+        if (deletedAt.isEmpty()) {
+            return null;
+        }
+        return GitHttpErrors.text(Response.Status.CONFLICT, name + " was deleted at "
+                + java.time.Instant.ofEpochSecond(deletedAt.get()) + "; until "
+                + java.time.Instant.ofEpochSecond(deletedAt.get()).plus(deleteGrace)
+                + " POST /api/repos/" + name + "/-/restore brings it back");
     }
 
     /** {@code GET /api/repos/<repo>}: what it is and holds. */
@@ -137,8 +150,10 @@ public class RepoApiResource {
     }
 
     /**
-     * {@code PATCH /api/repos/<repo>}: the default branch (HEAD on every path; the branch must
-     * exist), the description, and (admins only) the quota ({@code null}: the server's default).
+     * {@code PATCH /api/repos/<repo>}: the name (a rename: {@link RepositoryCache#rename}; the
+     * old name redirects for gitfn.repos.rename-redirect), the default branch (HEAD on every
+     * path; the branch must exist), the description, and (admins only) the quota ({@code null}:
+     * the server's default).
      */
     @jakarta.ws.rs.PATCH
     @Path("{repo: .+}")
@@ -149,11 +164,15 @@ public class RepoApiResource {
             throws IOException {
         Admitted admitted = AdmissionFilter.admitted(rc);
         RepoName name = admitted.name();
-        if (body == null || body.isEmpty() || !java.util.Set.of("defaultBranch", "description", "quotaBytes")
+        if (body == null || body.isEmpty() || !java.util.Set.of("name", "defaultBranch", "description", "quotaBytes")
                 .containsAll(body.keySet())) {
-            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body has any of {\"defaultBranch\":\"dev\","
-                    + "\"description\":\"...\",\"quotaBytes\":1000000000}");
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body has any of {\"name\":\"team/new\","
+                    + "\"defaultBranch\":\"dev\",\"description\":\"...\",\"quotaBytes\":1000000000}");
         }
+        if (body.containsKey("name") && !(body.get("name") instanceof String)) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "name is a repository name, such as team/app");
+        }
+        RepoName renamed = body.containsKey("name") ? RepoName.parse((String) body.get("name")) : name;
         Object branch = body.get("defaultBranch");
         Object description = body.get("description");
         Object quota = body.get("quotaBytes");
@@ -167,21 +186,34 @@ public class RepoApiResource {
             // (anonymous here means authentication is off: everyone may do everything)
             return GitHttpErrors.text(Response.Status.FORBIDDEN, "only an admin changes a quota");
         }
-        cache.open(name).close(); // 404 for a repository that does not exist
-        java.util.Map<String, Object> changed = new java.util.LinkedHashMap<>(body);
-        AuditFilter.note(rc, name, changed);
-        if (branch != null && !cache.push(name, session -> session.moveHead("refs/heads/" + branch))) {
-            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "no branch " + branch + " in " + name
-                    + ": push it first");
+        try (RepositoryCache.CachedRepo current = cache.open(name)) { // 404 for one that does not exist
+            if (branch != null && !current.state().refs().containsKey("refs/heads/" + branch)) {
+                return noBranch(name, branch); // before a rename in the same request, so nothing changes
+            }
+        }
+        AuditFilter.note(rc, name, new java.util.LinkedHashMap<>(body));
+        if (!renamed.equals(name)) {
+            Response refused = refuseDeletedName(renamed);
+            if (refused != null) {
+                return refused;
+            }
+            cache.rename(name, renamed, () -> directory.copyAccess(name, renamed));
+            AuditFilter.action(rc, "repo.rename");
+            publisher.refresh(name); // withdrawn under the old name
+            publisher.refresh(renamed);
+        }
+        // The other fields change the repository under its new name.
+        if (branch != null && !cache.push(renamed, session -> session.moveHead("refs/heads/" + branch))) {
+            return noBranch(renamed, branch);
         }
         if (body.containsKey("description") || body.containsKey("quotaBytes")) {
-            directory.updateAccess(name, a -> {
+            directory.updateAccess(renamed, a -> {
                 RepoAccess next = body.containsKey("description") ? a.withDescription((String) description) : a;
                 return body.containsKey("quotaBytes") ? next.withQuota(quota == null ? null
                         : ((Number) quota).longValue()) : next;
             });
         }
-        return info(name.value());
+        return info(renamed.value());
     }
 
     /**

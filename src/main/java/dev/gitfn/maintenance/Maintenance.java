@@ -88,12 +88,15 @@ public class Maintenance implements ServerInfoListener {
     private final Set<RepoName> queued = ConcurrentHashMap.newKeySet();
     /** How long a deleted repository stays restorable (gitfn.repos.delete-grace); then {@link #runAll} purges it. */
     private java.time.Duration deleteGrace = java.time.Duration.ofDays(7);
+    /** How long a renamed repository's old name redirects (gitfn.repos.rename-redirect). */
+    private java.time.Duration renameRedirect = java.time.Duration.ofDays(30);
 
     @Inject
     public Maintenance(BlobStore store, RepositoryCache cache, GitfnConfig config,
             Instance<ServerInfoListener> listeners) {
         this(store, cache, config.cache().dir(), config.maintenance(), listeners, Clock.systemUTC());
         this.deleteGrace = config.repos().deleteGrace();
+        this.renameRedirect = config.repos().renameRedirect();
     }
 
     /** For tests: another cache, another clock, other settings. */
@@ -184,7 +187,8 @@ public class Maintenance implements ServerInfoListener {
 
     /**
      * Runs {@link #run} for every repository in the store (the scheduled job), after removing
-     * for good every deleted repository whose grace has passed.
+     * for good every deleted repository whose grace has passed (and the old names of renamed
+     * ones whose redirect has ended).
      */
     public List<Report> runAll(Mode mode) throws IOException {
         List<Report> reports = new ArrayList<>();
@@ -194,6 +198,12 @@ public class Maintenance implements ServerInfoListener {
                 if (cache.purge(name, deletedBefore)) {
                     reports.add(new Report(name.value(), "purged: deleted more than " + deleteGrace + " ago", 0, 0, 0,
                             false, 0, List.of()));
+                } else {
+                    // A renamed one's old name: its copied data goes once no reader can still
+                    // be on it (the pack grace), its redirect at the end of its window.
+                    cache.purgeRenamed(name, clock.instant().minus(grace).getEpochSecond(),
+                            clock.instant().minus(renameRedirect).getEpochSecond())
+                            .ifPresent(done -> reports.add(new Report(name.value(), done, 0, 0, 0, false, 0, List.of())));
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.warnf(e, "purging deleted repository %s failed; the next run tries again", name);

@@ -16,6 +16,8 @@ import dev.gitfn.auth.RepoAccess;
 import dev.gitfn.cache.PushSession;
 import dev.gitfn.cache.Pusher;
 import dev.gitfn.config.GitfnConfig;
+import dev.gitfn.repo.RepoMovedException;
+import dev.gitfn.repo.RepoNotFoundException;
 
 /**
  * JGit's receive-pack with one change: accepted commands are published to the
@@ -80,6 +82,15 @@ final class StoreReceivePack extends ReceivePack {
             session.commit(toApply, isAtomic(), pusher);
             auditRewrites(toApply);
             reportAsGitDoes(toApply);
+        } catch (RepoNotFoundException gone) {
+            // Deleted or renamed while this push was under way: its swap never landed.
+            String why = gone instanceof RepoMovedException moved ? "renamed to " + moved.to() + ", push there"
+                    : "the repository was deleted";
+            for (ReceiveCommand cmd : toApply) {
+                if (cmd.getResult() == Result.NOT_ATTEMPTED) {
+                    cmd.setResult(Result.REJECTED_OTHER_REASON, why + "; nothing was changed");
+                }
+            }
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "cannot publish push to %s", session.name());
             for (ReceiveCommand cmd : toApply) {

@@ -293,4 +293,90 @@ public record RefState(String head, SortedMap<String, ObjectId> refs, List<Strin
                     java.util.Arrays.copyOfRange(data, newline + 1, data.length)));
         }
     }
+
+    private static final String RENAMING = "gitfn-renaming ";
+    private static final String RENAMED = "gitfn-renamed ";
+
+    /**
+     * A repository being renamed: its state frozen under the old name (reads serve it, writes
+     * are refused) while the new name's state is written; one compare-and-swap in, and either
+     * back to the state (the rename lost) or on to {@link Renamed}.
+     */
+    public record Renaming(long at, RepoName to, byte[] state) {
+        public byte[] serialize() {
+            byte[] head = (RENAMING + at + " " + to.value() + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] all = java.util.Arrays.copyOf(head, head.length + state.length);
+            System.arraycopy(state, 0, all, head.length, state.length);
+            return all;
+        }
+
+        public static java.util.Optional<Renaming> of(byte[] data) {
+            return marked(data, RENAMING).map(m -> new Renaming(m.at(), m.to(), m.rest()));
+        }
+    }
+
+    /** A renamed repository's old name: where it went and when, until the redirect window ends. */
+    public record Renamed(long at, RepoName to) {
+        public byte[] serialize() {
+            return (RENAMED + at + " " + to.value() + "\n").getBytes(StandardCharsets.UTF_8);
+        }
+
+        public static java.util.Optional<Renamed> of(byte[] data) {
+            return marked(data, RENAMED).map(m -> new Renamed(m.at(), m.to()));
+        }
+    }
+
+    private record Mark(long at, RepoName to, byte[] rest) {
+    }
+
+    /** {@code <magic><epoch seconds> <repo name>\n<rest>}, if data starts with the magic. */
+    private static java.util.Optional<Mark> marked(byte[] data, String magicText) {
+        byte[] magic = magicText.getBytes(StandardCharsets.UTF_8);
+        if (data.length < magic.length || !java.util.Arrays.equals(data, 0, magic.length, magic, 0, magic.length)) {
+            return java.util.Optional.empty();
+        }
+        int newline = magic.length;
+        while (newline < data.length && data[newline] != '\n') {
+            newline++;
+        }
+        String[] fields = new String(data, magic.length, newline - magic.length, StandardCharsets.UTF_8).split(" ", 2);
+        if (newline == data.length || fields.length != 2 || !fields[0].matches("[0-9]{1,18}")) {
+            throw new IllegalStateException("malformed rename record");
+        }
+        return java.util.Optional.of(new Mark(Long.parseLong(fields[0]), RepoName.parse(fields[1]),
+                java.util.Arrays.copyOfRange(data, newline + 1, data.length)));
+    }
+
+    /**
+     * The state a repository serves reads from: its own, or the one frozen by a rename under
+     * way. Throws {@link RepoNotFoundException} for a deleted one, {@link RepoMovedException}
+     * for a renamed one.
+     */
+    public static RefState readable(RepoName name, byte[] data) {
+        java.util.Optional<Renaming> renaming = Renaming.of(data);
+        if (renaming.isPresent()) {
+            return parse(renaming.get().state());
+        }
+        return writable(name, data);
+    }
+
+    /**
+     * The state a change (a push, maintenance, a new HEAD) may swap against: only a live one;
+     * throws {@link RepoNotFoundException} (deleted) or {@link RepoMovedException} (renamed, or
+     * being renamed).
+     */
+    public static RefState writable(RepoName name, byte[] data) {
+        if (Tombstone.of(data).isPresent()) {
+            throw new RepoNotFoundException(name);
+        }
+        java.util.Optional<Renaming> renaming = Renaming.of(data);
+        if (renaming.isPresent()) {
+            throw new RepoMovedException(name, renaming.get().to(), false);
+        }
+        java.util.Optional<Renamed> renamed = Renamed.of(data);
+        if (renamed.isPresent()) {
+            throw new RepoMovedException(name, renamed.get().to(), true);
+        }
+        return parse(data);
+    }
 }

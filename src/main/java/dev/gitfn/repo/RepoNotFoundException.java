@@ -5,4 +5,8 @@ public class RepoNotFoundException extends RuntimeException {
     public RepoNotFoundException(RepoName name) {
         super("repository not found: " + name);
     }
+
+    protected RepoNotFoundException(RepoName name, String message) {
+        super(message);
+    }
 }

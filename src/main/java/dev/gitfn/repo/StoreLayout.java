@@ -81,6 +81,11 @@ public final class StoreLayout {
         return name.directory() + "/lfs/verified/" + oid;
     }
 
+    /** Where every Git LFS object of a repository (and its verified marks) lives. */
+    public static String lfsFolderKey(RepoName name) {
+        return name.directory() + "/lfs/";
+    }
+
     /** Where every pack file of a repository lives. */
     public static String packFolderKey(RepoName name) {
         return name.directory() + "/objects/pack/";

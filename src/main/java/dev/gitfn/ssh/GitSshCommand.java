@@ -16,6 +16,7 @@ import dev.gitfn.admission.Admitted;
 import dev.gitfn.admission.Client;
 import dev.gitfn.admission.Printable;
 import dev.gitfn.admission.Refusal;
+import dev.gitfn.repo.RepoMovedException;
 import dev.gitfn.admission.Transport;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.protocol.GitService;
@@ -88,9 +89,9 @@ final class GitSshCommand extends ChannelCommand {
             buffered.flush();
             finish(0, null);
         } catch (Exception e) {
-            Optional<Refusal> refusal = Refusal.of(rootRefusal(e));
-            if (refusal.isPresent()) {
-                refuse(refusal.get());
+            Throwable root = rootRefusal(e);
+            if (Refusal.of(root).isPresent()) {
+                refuse(root);
             } else {
                 // The message may quote what the client sent: cut and made printable.
                 String message = e.getMessage() == null ? "internal server error" : Printable.of(e.getMessage(), 200);
@@ -134,7 +135,9 @@ final class GitSshCommand extends ChannelCommand {
         Refusal r = refusal.get();
         String message = switch (r.reason()) {
             // git's own wording for a repository that is not there (or not readable: the same answer)
-            case NOT_FOUND, UNAUTHENTICATED -> "'" + line.path() + "' does not appear to be a git repository";
+            // (a renamed one says where it went: only a client that may read it gets this far)
+            case NOT_FOUND, UNAUTHENTICATED -> failure instanceof RepoMovedException ? r.getMessage()
+                    : "'" + line.path() + "' does not appear to be a git repository";
             default -> r.getMessage();
         };
         fatal(message, r.reason().sshExitStatus());

@@ -66,6 +66,21 @@ public interface BlobStore {
     void upload(String key, Path source) throws IOException;
 
     /**
+     * Copies an immutable blob to another key of this store (a rename's packs and LFS
+     * objects); the store copies it itself where it can, else it passes through a temporary
+     * file, never memory.
+     */
+    default void copy(String from, String to) throws IOException {
+        Path tmp = java.nio.file.Files.createTempFile("gitfn-copy", ".tmp");
+        try {
+            download(from, tmp);
+            upload(to, tmp);
+        } finally {
+            java.nio.file.Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
      * Runs store writes side by side (a push's pack files, its derived files) and waits
      * for all of them: one round trip of waiting instead of one per write. The first runs
      * on the calling thread, the others on the store's threads, so a pool thread never

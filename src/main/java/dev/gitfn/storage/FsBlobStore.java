@@ -143,6 +143,15 @@ public final class FsBlobStore implements BlobStore {
     }
 
     @Override
+    public void copy(String from, String to) throws IOException {
+        Path source = pathOf(from);
+        if (!Files.isRegularFile(source)) {
+            throw new NoSuchFileException(from);
+        }
+        upload(to, source);
+    }
+
+    @Override
     public void download(String key, Path target) throws IOException {
         Path source = pathOf(key);
         Path tmp = target.resolveSibling(".download-" + UUID.randomUUID());

@@ -162,6 +162,23 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     }
 
     @Override
+    public void copy(String from, String to) throws IOException {
+        // Server-side: the bytes never pass through this instance (the multipart client
+        // copies objects over 5 GB in parts).
+        try {
+            await(s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(objectKey(from))
+                    .destinationBucket(bucket).destinationKey(objectKey(to))));
+        } catch (NoSuchKeyException e) {
+            throw new java.nio.file.NoSuchFileException(from);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw new java.nio.file.NoSuchFileException(from);
+            }
+            throw unavailable("copy", to, e);
+        }
+    }
+
+    @Override
     public void download(String key, Path target) throws IOException {
         Path tmp = target.resolveSibling(".download-" + UUID.randomUUID());
         try {

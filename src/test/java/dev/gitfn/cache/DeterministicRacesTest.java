@@ -1,6 +1,9 @@
 package dev.gitfn.cache;
 
+import dev.gitfn.repo.RefState;
+import dev.gitfn.repo.RepoMovedException;
 import dev.gitfn.repo.RepoName;
+import dev.gitfn.repo.StoreLayout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -48,6 +51,9 @@ class DeterministicRacesTest {
 
     @Inject
     GitfnConfig config;
+
+    @Inject
+    RepositoryCache cache;
 
     PausingBlobStore pausing;
     BlobStore real;
@@ -164,6 +170,73 @@ class DeterministicRacesTest {
      * Starts git pushing {@code branch} to the server and waits until it is about to swap
      * the state it read (when its request opened the repository).
      */
+    @Test
+    void aPushWhileARenameIsUnderWayIsRefusedNeverLost() throws Exception {
+        RepoName moved = new RepoName(name.value() + "-moved");
+        String older = git.revParse(src, "main~1");
+        // The rename stops just before the new name's state is written: the old one is frozen.
+        pausing.pauseNext("putIfMatch", key -> key.equals(StoreLayout.stateKey(moved)));
+        CompletableFuture<Void> rename = CompletableFuture.runAsync(() -> {
+            try {
+                cache.rename(name, moved, () -> { });
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        pausing.awaitPaused();
+        ReceiveCommand side = new ReceiveCommand(ObjectId.zeroId(), ObjectId.fromString(older), "refs/heads/side");
+        RepoMovedException refused = null;
+        try {
+            instanceB.push(name, session -> {
+                session.commit(List.of(side), false);
+                return null;
+            });
+        } catch (RepoMovedException e) {
+            refused = e;
+        }
+        pausing.resume();
+        rename.get(60, TimeUnit.SECONDS);
+        String movedState = new String(real.get(StoreLayout.stateKey(moved)).orElseThrow().data());
+        assertTrue(refused != null && !refused.settled() && refused.to().equals(moved),
+                "the frozen old name takes no push: " + side.getResult() + "\n" + movedState);
+        assertTrue(!movedState.contains("refs/heads/side"), movedState);
+        // Reads went on under the old name while it was frozen; git now follows the redirect.
+        git.commit(src, 1, "after");
+        git.ok(src, "push", url, "main");
+        assertTrue(new String(real.get(StoreLayout.stateKey(moved)).orElseThrow().data())
+                .contains("ref " + git.revParse(src, "main") + " refs/heads/main\n"));
+    }
+
+    @Test
+    void aPushThatReadTheStateBeforeARenameIsToldWhereItWent() throws Exception {
+        RepoName moved = new RepoName(name.value() + "-moved");
+        git.commit(src, 1, "a-push");
+        CompletableFuture<Git.Result> pushA = pausedPushOf("main");
+        instanceB.rename(name, moved, () -> { });
+        pausing.resume();
+        Git.Result a = pushA.get(60, TimeUnit.SECONDS);
+        assertNotEquals(0, a.exitCode(), a.err());
+        assertTrue(a.err().contains("renamed to " + moved + ", push there; nothing was changed"), a.err());
+        String movedState = new String(real.get(StoreLayout.stateKey(moved)).orElseThrow().data());
+        assertTrue(!movedState.contains(git.revParse(src, "main")), movedState);
+        // Pushed again, it lands under the new name (git follows the old name's redirect).
+        git.ok(src, "push", url, "main");
+        assertTrue(new String(real.get(StoreLayout.stateKey(moved)).orElseThrow().data())
+                .contains("ref " + git.revParse(src, "main") + " refs/heads/main\n"));
+    }
+
+    @Test
+    void aPushThatReadTheStateBeforeADeletionIsToldItIsGone() throws Exception {
+        git.commit(src, 1, "a-push");
+        CompletableFuture<Git.Result> pushA = pausedPushOf("main");
+        instanceB.delete(name);
+        pausing.resume();
+        Git.Result a = pushA.get(60, TimeUnit.SECONDS);
+        assertNotEquals(0, a.exitCode(), a.err());
+        assertTrue(a.err().contains("the repository was deleted; nothing was changed"), a.err());
+        assertTrue(RefState.Tombstone.of(real.get(StoreLayout.stateKey(name)).orElseThrow().data()).isPresent());
+    }
+
     private CompletableFuture<Git.Result> pausedPushOf(String branch) throws InterruptedException {
         pausing.pauseNext("putIfMatch", key -> key.equals(name.directory() + "/gitfn-state"));
         CompletableFuture<Git.Result> push = CompletableFuture.supplyAsync(() -> git.run(src, "push", url, branch));

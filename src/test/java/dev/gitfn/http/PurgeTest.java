@@ -25,6 +25,7 @@ import io.quarkus.test.junit.TestProfile;
  * After its grace a deleted repository's data goes for good: the maintenance run removes
  * its packs, LFS objects, derived files, access record and name, so the name can be created
  * again, empty; a repository deleted within its grace stays restorable, and the others serve on.
+ * A renamed repository's old name, once its redirect has ended, is freed the same way.
  */
 @QuarkusTest
 @TestProfile(PurgeTest.ShortGrace.class)
@@ -33,12 +34,12 @@ public class PurgeTest {
     // repositories, so its duration stays far inside the grace on a loaded machine.
     private static final Path STORE = Path.of("target/test-data/purge-store");
 
-    /** Authentication on, its own store, and a delete grace of three seconds. */
+    /** Authentication on, its own store, a delete grace and a rename redirect of three seconds. */
     public static class ShortGrace implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("gitfn.auth.admin-token", HistoryTest.ADMIN_TOKEN, "gitfn.auth.cache-ttl", "0s",
-                    "gitfn.repos.delete-grace", "3s",
+                    "gitfn.repos.delete-grace", "3s", "gitfn.repos.rename-redirect", "3s", "gitfn.maintenance.grace", "0s",
                     "gitfn.fs.root", STORE.toString(), "gitfn.cache.dir", "target/test-data/purge-cache");
         }
     }
@@ -71,12 +72,21 @@ public class PurgeTest {
         assertTrue(Files.exists(access));
 
         assertEquals(204, Http.json("DELETE", api.resolve("/api/repos/" + gone), admin(), null).statusCode());
+        String renamed = TestDirs.repoName("purge/renamed-" + suffix);
+        assertEquals(200, Http.json("PATCH", api.resolve("/api/repos/" + live), admin(),
+                "{\"name\":\"" + renamed + "\"}").statusCode());
+        assertTrue(Files.exists(STORE.resolve(live + ".git/objects/pack")), "the old name's data stays a while");
         Thread.sleep(4100); // past its grace of 3 s, counted in whole seconds
         assertEquals(204, Http.json("DELETE", api.resolve("/api/repos/" + kept), admin(), null).statusCode());
         HttpResponse<String> run = Http.json("POST", api.resolve("/api/maintenance"), admin(), null);
         assertEquals(200, run.statusCode(), run.body());
         assertTrue(run.body().contains("\"repo\":\"" + gone + "\",\"done\":\"purged"), run.body());
         assertFalse(run.body().contains("\"repo\":\"" + kept + "\",\"done\":\"purged"), run.body());
+        // The renamed one's old name: its redirect ended, its copied data is gone, the name is free.
+        assertTrue(run.body().contains("\"repo\":\"" + live + "\",\"done\":\"redirect ended"), run.body());
+        assertFalse(Files.exists(STORE.resolve(live + ".git")), "the old name's folder is gone");
+        assertEquals(201, Http.createRepo(base.toString(), admin(), live).statusCode());
+        assertEquals("", git.ok(work, "ls-remote", "--heads", host + live + ".git").out().trim());
         // Deleted within its grace: still restorable (asked at once, while the grace lasts).
         assertEquals(200, Http.json("POST", api.resolve("/api/repos/" + kept + "/-/restore"), admin(), null)
                 .statusCode());
@@ -93,7 +103,8 @@ public class PurgeTest {
         // The restored one is whole; the live one served throughout.
         git.ok(work, "clone", "-q", host + kept + ".git", "kept");
         assertEquals(git.revParse(src, "main"), git.revParse(work.resolve("kept"), "origin/main"));
-        git.ok(work, "clone", "-q", host + live + ".git", "live");
+        git.ok(work, "clone", "-q", host + renamed + ".git", "live");
+        assertEquals(git.revParse(src, "main"), git.revParse(work.resolve("live"), "origin/main"));
         git.ok(work.resolve("live"), "fsck", "--strict");
     }
 

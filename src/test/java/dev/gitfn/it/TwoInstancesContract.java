@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,6 +156,81 @@ abstract class TwoInstancesContract {
         assertEquals(1, winners.size(), "exactly one create wins: " + winners);
         String refs = git.lsRemote(work, b.url() + repo);
         assertTrue(refs.contains(git.revParse(clones.get(winners.get(0)), "HEAD") + "\trefs/heads/race"), refs);
+    }
+
+    /**
+     * A rename through one instance while pushes keep landing through the other: every push
+     * git reported as done is under the new name (a push in the rename's moment is refused,
+     * never lost), the old name redirects on both instances, and of two renames racing to
+     * one name through the two instances exactly one wins.
+     */
+    @Test
+    void aRenameThroughOneWhilePushesLandThroughTheOtherLosesNothing() throws Exception {
+        String repo = newRepo("shared/rename-me");
+        Path src = git.newRepo(work.resolve("rename-src"), 2);
+        git.ok(src, "push", a.url() + repo, "main");
+        git.ok(work, "clone", "-q", b.url() + repo, "rename-b"); // b holds it cached
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.atomic.AtomicBoolean renamed = new java.util.concurrent.atomic.AtomicBoolean();
+            Future<List<String>> pushes = pool.submit(() -> {
+                List<String> accepted = new ArrayList<>();
+                for (int round = 0, after = 0; round < 60 && after < 3; round++) {
+                    after += renamed.get() ? 1 : 0;
+                    git.commit(src, 1, "r" + round);
+                    if (git.run(src, "push", "-q", b.url() + repo, "main").exitCode() == 0) {
+                        accepted.add(git.revParse(src, "main"));
+                    } else {
+                        git.ok(src, "reset", "-q", "--hard", "HEAD~1");
+                    }
+                }
+                return accepted;
+            });
+            Thread.sleep(1000);
+            HttpResponse<String> done = Http.json("PATCH", URI.create(a.url() + "api/repos/shared/rename-me"), null,
+                    "{\"name\":\"shared/renamed\"}");
+            assertEquals(200, done.statusCode(), done.body());
+            renamed.set(true);
+            List<String> accepted = pushes.get();
+            assertTrue(accepted.size() >= 3, "pushes landed: " + accepted.size());
+            for (ServerProcess server : List.of(a, b)) {
+                String refs = git.lsRemote(work, server.url() + "shared/renamed.git");
+                assertTrue(refs.contains(accepted.get(accepted.size() - 1) + "\trefs/heads/main"), refs);
+            }
+            Path mirror = work.resolve("renamed-mirror");
+            git.ok(work, "clone", "-q", "--mirror", b.url() + "shared/renamed.git", mirror.toString());
+            for (String commit : accepted) {
+                git.ok(mirror, "cat-file", "-e", commit + "^{commit}");
+            }
+            git.ok(mirror, "fsck", "--strict");
+            // b's clone made before the rename fetches through the redirect.
+            Result fetch = git.ok(work.resolve("rename-b"), "fetch");
+            assertTrue(fetch.err().contains("redirecting to"), fetch.err());
+        } finally {
+            pool.shutdownNow();
+        }
+
+        String first = newRepo("shared/rename-race-1").replace(".git", "");
+        String second = newRepo("shared/rename-race-2").replace(".git", "");
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            Future<Integer> viaA = two.submit(() -> {
+                go.await();
+                return Http.json("PATCH", URI.create(a.url() + "api/repos/" + first), null,
+                        "{\"name\":\"shared/rename-race\"}").statusCode();
+            });
+            Future<Integer> viaB = two.submit(() -> {
+                go.await();
+                return Http.json("PATCH", URI.create(b.url() + "api/repos/" + second), null,
+                        "{\"name\":\"shared/rename-race\"}").statusCode();
+            });
+            go.countDown();
+            List<Integer> statuses = List.of(viaA.get(), viaB.get());
+            assertTrue(statuses.contains(200) && statuses.contains(409), "one wins: " + statuses);
+        } finally {
+            two.shutdownNow();
+        }
     }
 
     /**

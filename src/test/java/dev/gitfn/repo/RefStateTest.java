@@ -181,4 +181,48 @@ class RefStateTest {
         assertEquals(0, RefState.Tombstone.of("gitfn-deleted 0\n".getBytes(StandardCharsets.UTF_8)).orElseThrow()
                 .state().length);
     }
+
+    @Test
+    void aRenameFreezesTheStateThenLeavesOnlyWhereItWent() {
+        RepoName from = RepoName.parse("team/old");
+        RepoName to = RepoName.parse("team/new");
+        byte[] state = RefState.empty("main").apply(Map.of("refs/heads/main", A), List.of(PACK)).serialize();
+        byte[] renaming = new RefState.Renaming(77, to, state).serialize();
+        assertTrue(new String(renaming, StandardCharsets.UTF_8).startsWith("gitfn-renaming 77 team/new\ngitfn-state 1\n"));
+        RefState.Renaming frozen = RefState.Renaming.of(renaming).orElseThrow();
+        assertEquals(77, frozen.at());
+        assertEquals(to, frozen.to());
+        // Reads go on from the frozen state; a change may not start from it.
+        assertEquals(RefState.parse(state), RefState.readable(from, renaming));
+        RepoMovedException underWay = assertThrows(RepoMovedException.class, () -> RefState.writable(from, renaming));
+        assertEquals(to, underWay.to());
+        assertEquals(from, underWay.from());
+        assertTrue(!underWay.settled() && underWay.getMessage().contains("being renamed to team/new"));
+
+        byte[] renamed = new RefState.Renamed(78, to).serialize();
+        assertEquals("gitfn-renamed 78 team/new\n", new String(renamed, StandardCharsets.UTF_8));
+        assertEquals(new RefState.Renamed(78, to), RefState.Renamed.of(renamed).orElseThrow());
+        for (byte[] gone : List.of(renamed)) {
+            RepoMovedException moved = assertThrows(RepoMovedException.class, () -> RefState.readable(from, gone));
+            assertTrue(moved.settled() && moved.getMessage().equals("repository team/old was renamed to team/new"));
+        }
+        byte[] tomb = new RefState.Tombstone(5, state).serialize();
+        RepoNotFoundException deleted = assertThrows(RepoNotFoundException.class, () -> RefState.readable(from, tomb));
+        assertTrue(!(deleted instanceof RepoMovedException));
+        assertThrows(RepoNotFoundException.class, () -> RefState.writable(from, tomb));
+        assertEquals(RefState.parse(state), RefState.writable(from, state));
+        assertEquals(RefState.parse(state), RefState.readable(from, state));
+        // Each record is only what it says, and a malformed one is never taken for another.
+        assertTrue(RefState.Renaming.of(renamed).isEmpty() && RefState.Renamed.of(renaming).isEmpty());
+        assertTrue(RefState.Renamed.of(state).isEmpty() && RefState.Renaming.of(tomb).isEmpty());
+        assertTrue(RefState.Renamed.of("gitfn-ren".getBytes(StandardCharsets.UTF_8)).isEmpty());
+        for (String bad : List.of("gitfn-renamed 7x team/new\n", "gitfn-renamed 7 team/new", "gitfn-renamed 7\n",
+                "gitfn-renamed  team/new\n")) {
+            assertThrows(IllegalStateException.class, () -> RefState.Renamed.of(bad.getBytes(StandardCharsets.UTF_8)),
+                    bad);
+        }
+        assertThrows(InvalidRepoNameException.class,
+                () -> RefState.Renamed.of("gitfn-renamed 7 ../x\n".getBytes(StandardCharsets.UTF_8)));
+        assertThrows(IllegalStateException.class, () -> RefState.parse(renaming), "never read as a live state");
+    }
 }

@@ -131,6 +131,26 @@ class SshTransportTest {
     }
 
     @Test
+    void aRenamedRepositorysOldNameSaysWhereItWent() throws Exception {
+        String writer = "w-" + suffix;
+        Path key = userWithKey(writer);
+        String repo = repo("before", "{\"public\":false,\"read\":[],\"write\":[\"" + writer + "\"]}");
+        String moved = repo.replace("before-", "after-");
+        Git g = as(key);
+        Path src = g.newRepo(work.resolve("src"), 2);
+        g.ok(src, "push", url(repo), "main");
+        assertEquals(200, api("PATCH", "/api/repos/" + repo, "{\"name\":\"" + moved + "\"}").statusCode());
+        // SSH cannot redirect: git prints where it went, and the new name serves it.
+        Git.Result old = g.run(work, "clone", "-q", url(repo), "old");
+        assertEquals(128, old.exitCode());
+        assertTrue(old.err().contains("fatal: repository " + repo + " was renamed to " + moved), old.err());
+        g.ok(work, "clone", "-q", url(moved), "new");
+        assertEquals(g.revParse(src, "main"), g.revParse(work.resolve("new"), "HEAD"));
+        g.commit(src, 1, "after");
+        g.ok(src, "push", url(moved), "main");
+    }
+
+    @Test
     void accessListsAndProtectedRefsHoldOverSsh() throws Exception {
         String writer = "w-" + suffix;
         String reader = "r-" + suffix;

@@ -179,4 +179,24 @@ public class Admission {
     public String challenge() {
         return access.challenge();
     }
+
+    /**
+     * What a push that creates its repository (gitfn.create-on-push) records once it is
+     * created, as {@code POST /api/repos} would: the pusher as its owner (none with
+     * authentication off) and a {@code repo.create} audit entry.
+     */
+    public dev.gitfn.storage.BlobStore.IoAction createdByPush(Admitted admitted, Transport transport) {
+        return () -> {
+            Principal who = admitted.who();
+            java.util.Map<String, Object> detail = new java.util.LinkedHashMap<>();
+            detail.put("by", "push");
+            if (!who.anonymous()) {
+                access.directory().updateAccess(admitted.name(), a -> a.owner() != null ? a
+                        : a.withOwner(who.name(), java.time.Instant.now().toString()));
+                detail.put("owner", who.name());
+            }
+            audit.recordStored(audit.event("repo.create", who, transport.name().toLowerCase(java.util.Locale.ROOT),
+                    null, admitted.name().value(), detail));
+        };
+    }
 }

@@ -39,6 +39,11 @@ public class AccessControl {
     }
 
     /** With another clock, for tests of expiry. */
+    /** The users, groups and access records these checks read. */
+    public AuthDirectory directory() {
+        return directory;
+    }
+
     AccessControl(AuthDirectory directory, GitfnConfig config, java.time.Clock clock) {
         this.directory = directory;
         this.clock = clock;

@@ -265,9 +265,10 @@ public class RepositoryCache {
 
     /**
      * Leases a repository for a push, creating it first when {@code gitfn.create-on-push}
-     * is on; throws {@link RepoNotFoundException} otherwise. The lease is the caller's to close.
+     * is on (then {@code created} runs: its owner and audit entry); throws
+     * {@link RepoNotFoundException} otherwise. The lease is the caller's to close.
      */
-    public CachedRepo openForPush(RepoName name) throws IOException {
+    public CachedRepo openForPush(RepoName name, BlobStore.IoAction created) throws IOException {
         try {
             return open(name);
         } catch (RepoMovedException e) {
@@ -278,6 +279,7 @@ public class RepositoryCache {
             }
             try {
                 create(name);
+                created.run();
             } catch (RepoExistsException raced) {
                 LOG.debugf("%s was created by a concurrent push", name);
             }

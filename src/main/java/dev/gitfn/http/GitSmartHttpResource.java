@@ -15,6 +15,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
+import dev.gitfn.admission.Admission;
 import dev.gitfn.admission.Admitted;
 import dev.gitfn.admission.Transport;
 import dev.gitfn.auth.AccessControl;
@@ -42,6 +43,7 @@ import io.vertx.ext.web.RoutingContext;
 public class GitSmartHttpResource {
     static final String GIT_PROTOCOL = "Git-Protocol";
 
+    private final Admission admission;
     private final RepositoryCache cache;
     private final SmartProtocol protocol;
     private final AccessControl access;
@@ -51,8 +53,9 @@ public class GitSmartHttpResource {
     private final Publisher publisher;
 
     public GitSmartHttpResource(RepositoryCache cache, SmartProtocol protocol, AccessControl access,
-            GitfnConfig config, PublishedArea published, Publisher publisher) {
+            GitfnConfig config, PublishedArea published, Publisher publisher, Admission admission) {
         this.cache = cache;
+        this.admission = admission;
         this.publisher = publisher;
         this.protocol = protocol;
         this.access = access;
@@ -78,7 +81,8 @@ public class GitSmartHttpResource {
         if (toCdn != null) {
             return toCdn;
         }
-        CachedRepo repo = service == GitService.RECEIVE_PACK ? cache.openForPush(name) : cache.open(name);
+        CachedRepo repo = service == GitService.RECEIVE_PACK
+                ? cache.openForPush(name, admission.createdByPush(admitted, Transport.HTTP)) : cache.open(name);
         StreamingOutput body = out -> {
             try (repo) {
                 protocol.advertise(repo, service, gitProtocol, out,
@@ -196,7 +200,7 @@ public class GitSmartHttpResource {
         RepoName name = admitted.name();
         requireContentType(contentType, GitService.RECEIVE_PACK);
         InputStream in = RequestBodies.decode(requestBody, contentEncoding, maxInflatedRequest);
-        cache.openForPush(name).close(); // 404 now, before the answer starts; the push takes its own lease
+        cache.openForPush(name, admission.createdByPush(admitted, Transport.HTTP)).close(); // 404 now, before the answer starts; the push takes its own lease
         StreamingOutput body = out -> protocol.receivePack(name, admitted.rules(), admitted.pusher(Transport.HTTP), in, out);
         return noCache(Response.ok(body, GitService.RECEIVE_PACK.resultType()));
     }

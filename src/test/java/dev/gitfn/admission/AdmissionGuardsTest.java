@@ -279,4 +279,34 @@ class AdmissionGuardsTest {
     private static Refusal refusal(io.smallrye.mutiny.Uni<?> step) {
         return assertThrows(Refusal.class, () -> step.await().atMost(Duration.ofSeconds(5)));
     }
+
+    @Test
+    void aPushThatCreatesItsRepositoryMakesThePusherItsOwnerAndIsAudited() throws Exception {
+        Path dir = TestDirs.fresh("admission-create");
+        GitfnConfig config = Configs.gitfn(Map.of("gitfn.auth.admin-token", ADMIN, "gitfn.auth.cache-ttl", "0s"));
+        FsBlobStore store = new FsBlobStore(dir.resolve("store"));
+        AuthDirectory directory = new AuthDirectory(store, new ObjectMapper(), config);
+        dev.gitfn.audit.AuditLog audit = new dev.gitfn.audit.AuditLog(store, new ObjectMapper(), config);
+        Admission admission = new Admission(new AccessControl(directory, config), config, audit);
+        Client client = new Client("10.0.0.1", "127.0.0.1:8080", null);
+        RepoName created = new RepoName("team/new");
+        Admitted byAdmin = admission.admit(Transport.SSH, client, Credentials.header("Bearer " + ADMIN), "team/new",
+                Permission.WRITE).await().atMost(Duration.ofSeconds(5));
+        admission.createdByPush(byAdmin, Transport.SSH).run();
+        assertEquals(byAdmin.who().name(), directory.access(created).owner());
+        assertTrue(directory.access(created).created() != null);
+        // An owner once recorded is kept; anonymous pushers (authentication off) record none.
+        directory.updateAccess(created, a -> a.withOwner("carol", "2026-01-01T00:00:00Z"));
+        admission.createdByPush(byAdmin, Transport.SSH).run();
+        assertEquals("carol", directory.access(created).owner());
+        RepoName open = new RepoName("team/open");
+        admission.createdByPush(new Admitted(open, dev.gitfn.auth.Principal.ANONYMOUS, RepoAccess.NONE), Transport.HTTP)
+                .run();
+        assertEquals(null, directory.access(open).owner());
+        List<dev.gitfn.audit.AuditEvent> events = audit.read(java.time.Instant.now().minusSeconds(60), null, 10);
+        assertEquals(3, events.stream().filter(e -> e.action().equals("repo.create")
+                && "push".equals(e.detail().get("by"))).count(), events.toString());
+        assertTrue(events.stream().anyMatch(e -> e.repo().equals("team/new") && "ssh".equals(e.transport())
+                && byAdmin.who().name().equals(e.detail().get("owner"))), events.toString());
+    }
 }

@@ -37,7 +37,8 @@ class CreateOnPushTest {
     void firstPushCreatesTheRepository() {
         Path work = TestDirs.fresh("create-on-push");
         Git git = new Git(work.resolve("home"));
-        String url = base + TestDirs.repoName("auto/created") + ".git";
+        String repo = TestDirs.repoName("auto/created");
+        String url = base + repo + ".git";
 
         Result clone = git.run(work, "clone", url, "early");
         assertNotEquals(0, clone.exitCode());
@@ -47,5 +48,10 @@ class CreateOnPushTest {
         git.ok(src, "push", url, "main");
         git.ok(work, "clone", url, "clone");
         assertEquals(git.revParse(src, "HEAD"), git.revParse(work.resolve("clone"), "HEAD"));
+        // Created as POST /api/repos would have: audited (no owner: authentication is off).
+        String audit = dev.gitfn.support.Http.get(java.net.URI.create(base + "api/audit?repo=" + repo)).body();
+        assertTrue(audit.contains("\"action\":\"repo.create\"") && audit.contains("\"by\":\"push\"")
+                && audit.contains("\"transport\":\"http\""), audit);
+        assertEquals(1, audit.split("repo.create", -1).length - 1, "one creation, though every push asks: " + audit);
     }
 }

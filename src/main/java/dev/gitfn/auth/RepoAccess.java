@@ -51,6 +51,11 @@ public record RepoAccess(@JsonProperty("public") boolean isPublic, List<String> 
         return new RepoAccess(isPublic, read, write, refs, cdnRedirect, owner, description, quotaBytes, created);
     }
 
+    /** The quota that holds for this repository: its own, else the server's default (null: none). */
+    public Long quotaOr(Long serverDefault) {
+        return quotaBytes != null ? quotaBytes : serverDefault;
+    }
+
     public RepoAccess withOwner(String newOwner, String createdAt) {
         return new RepoAccess(isPublic, read, write, protectedRefs, cdnRedirect, newOwner, description, quotaBytes,
                 createdAt);

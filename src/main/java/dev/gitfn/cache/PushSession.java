@@ -160,14 +160,25 @@ public final class PushSession {
     }
 
     /**
-     * The bytes the repository's packs take in the store now ({@code current}) and would take
-     * with this push's new packs ({@code after}), as the quota counts them.
+     * The bytes the repository takes in the store now ({@code current}: packs and LFS objects)
+     * and would take with this push's new packs ({@code after}), as the quota counts them.
      */
     public record Usage(long current, long after) {
+        /** Whether a change this large is refused: past the quota, and adding bytes (a deletion never is). */
+        public boolean over(Long quota) {
+            return quota != null && after > quota && after != current;
+        }
+
+        /** What git (or git-lfs) prints when {@link #over} refuses a change. */
+        public String exceeded(RepoName name, long quota) {
+            return "quota exceeded: " + name + " would hold " + after + " bytes; it holds " + current
+                    + " of its quota of " + quota + " bytes. Nothing was changed; an admin can raise the quota "
+                    + "(PATCH /api/repos/" + name + " {\"quotaBytes\":...}).";
+        }
     }
 
     public Usage usage() throws IOException {
-        long current = repo.state().storedBytes();
+        long current = cache.storedBytes(repo);
         long added = 0;
         for (String pack : newPacks()) {
             added += java.nio.file.Files.size(RepositoryCache.packFile(repo, pack, ".pack"))

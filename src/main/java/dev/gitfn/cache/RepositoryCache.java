@@ -199,6 +199,14 @@ public class RepositoryCache {
     }
 
     /** What this cache did since it started. */
+    /**
+     * The bytes a repository takes in the store, as its quota counts them and its info shows
+     * them: the packs its state lists and its LFS objects.
+     */
+    public long storedBytes(CachedRepo repo) throws IOException {
+        return repo.state().storedBytes() + store.bytesUnder(StoreLayout.lfsObjectsFolderKey(repo.name()));
+    }
+
     /** How long the server-side reflog keeps an update (gitfn.history.keep). */
     public java.time.Duration historyKeep() {
         return historyKeep;

@@ -29,7 +29,9 @@ import dev.gitfn.admission.Admitted;
 import dev.gitfn.admission.Refusal;
 import dev.gitfn.auth.AccessControl;
 import dev.gitfn.auth.Permission;
+import dev.gitfn.cache.PushSession;
 import dev.gitfn.cache.RepositoryCache;
+import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.lfs.LargeFiles;
 import io.vertx.ext.web.RoutingContext;
 
@@ -48,9 +50,13 @@ public class LfsResource {
     private final RepositoryCache cache;
     private final AccessControl access;
     private final ObjectMapper json;
+    /** gitfn.repos.default-quota-bytes (null: none). */
+    private final Long defaultQuota;
 
-    public LfsResource(LargeFiles files, AccessControl access, ObjectMapper json, RepositoryCache cache) {
+    public LfsResource(LargeFiles files, AccessControl access, ObjectMapper json, RepositoryCache cache,
+            GitfnConfig config) {
         this.cache = cache;
+        this.defaultQuota = config.repos().defaultQuotaBytes().orElse(null);
         this.files = files;
         this.access = access;
         this.json = json;
@@ -111,6 +117,12 @@ public class LfsResource {
                     o.path("size").canConvertToLong() ? o.path("size").asLong() : -1);
             results.add(files.decide(admitted.name(), upload, pointer, self));
         }
+        if (upload) {
+            Optional<Response> overQuota = refuseOverQuota(admitted, results);
+            if (overQuota.isPresent()) {
+                return overQuota.get();
+            }
+        }
         return Response.ok(json.writeValueAsString(new BatchAnswer("basic", results, "sha256")), LFS_JSON).build();
     }
 
@@ -162,6 +174,26 @@ public class LfsResource {
         };
         return Response.ok(out, MediaType.APPLICATION_OCTET_STREAM_TYPE)
                 .header(HttpHeaders.CONTENT_LENGTH, Files.size(file.get())).build();
+    }
+
+    /**
+     * The 507 for an upload batch whose new objects would take the repository past its quota
+     * (packs and LFS objects, as for a push), before any URL is handed out; git-lfs prints the
+     * message. Objects already stored cost nothing. Two batches at once may each fit alone.
+     */
+    private Optional<Response> refuseOverQuota(Admitted admitted, List<LargeFiles.Result> results) throws IOException {
+        Long quota = admitted.rules().quotaOr(defaultQuota);
+        long adding = results.stream().filter(r -> r.actions() != null && r.actions().containsKey("upload"))
+                .mapToLong(LargeFiles.Result::size).sum();
+        if (quota == null || adding == 0) {
+            return Optional.empty();
+        }
+        long current;
+        try (RepositoryCache.CachedRepo repo = cache.open(admitted.name())) {
+            current = cache.storedBytes(repo);
+        }
+        PushSession.Usage usage = new PushSession.Usage(current, current + adding);
+        return usage.over(quota) ? Optional.of(message(507, usage.exceeded(admitted.name(), quota))) : Optional.empty();
     }
 
     /** This repository's LFS URL as the client reached it. */

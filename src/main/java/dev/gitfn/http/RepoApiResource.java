@@ -143,8 +143,8 @@ public class RepoApiResource {
             String lastPush = state.log().isEmpty() ? null
                     : java.time.Instant.ofEpochSecond(state.log().get(state.log().size() - 1).at()).toString();
             return Response.ok(new RepoInfo(name.value(), settings.description(), settings.owner(), settings.created(),
-                    state.head().replaceFirst("^refs/heads/", ""), state.storedBytes(),
-                    settings.quotaBytes() != null ? settings.quotaBytes() : defaultQuota, lastPush, state.refs().size()))
+                    state.head().replaceFirst("^refs/heads/", ""), cache.storedBytes(cached),
+                    settings.quotaOr(defaultQuota), lastPush, state.refs().size()))
                     .build();
         }
     }

@@ -188,7 +188,7 @@ final class StoreReceivePack extends ReceivePack {
      * stored (git prints the use and the quota); one that adds nothing (a deletion) goes on.
      */
     private void refuseOverQuota() {
-        Long quota = rules.quotaBytes() != null ? rules.quotaBytes() : defaultQuota.orElse(null);
+        Long quota = rules.quotaOr(defaultQuota.orElse(null));
         List<ReceiveCommand> pending = filterCommands(Result.NOT_ATTEMPTED);
         if (quota == null || pending.isEmpty()) {
             return;
@@ -200,12 +200,10 @@ final class StoreReceivePack extends ReceivePack {
             LOG.warnf(e, "cannot measure %s for its quota", session.name());
             return;
         }
-        if (usage.after() <= quota || usage.after() == usage.current()) {
+        if (!usage.over(quota)) {
             return;
         }
-        sendError("quota exceeded: " + session.name() + " would hold " + usage.after() + " bytes; it holds "
-                + usage.current() + " of its quota of " + quota + " bytes. Nothing was changed; an admin can raise "
-                + "the quota (PATCH /api/repos/" + session.name() + " {\"quotaBytes\":...}).");
+        sendError(usage.exceeded(session.name(), quota));
         for (ReceiveCommand cmd : pending) {
             cmd.setResult(Result.REJECTED_OTHER_REASON, "quota exceeded");
         }

@@ -86,6 +86,11 @@ public final class StoreLayout {
         return name.directory() + "/lfs/";
     }
 
+    /** Where a repository's LFS objects themselves live (what its quota counts). */
+    public static String lfsObjectsFolderKey(RepoName name) {
+        return name.directory() + "/lfs/objects/";
+    }
+
     /** Where every pack file of a repository lives. */
     public static String packFolderKey(RepoName name) {
         return name.directory() + "/objects/pack/";

@@ -66,6 +66,18 @@ public interface BlobStore {
     void upload(String key, Path source) throws IOException;
 
     /**
+     * The bytes every object under {@code prefix} takes (a repository's LFS objects, for its
+     * quota); the default asks each object's size, S3 reads them from its listing.
+     */
+    default long bytesUnder(String prefix) throws IOException {
+        long total = 0;
+        for (String key : list(prefix)) {
+            total += size(key).orElse(0);
+        }
+        return total;
+    }
+
+    /**
      * Copies an immutable blob to another key of this store (a rename's packs and LFS
      * objects); the store copies it itself where it can, else it passes through a temporary
      * file, never memory.

@@ -268,6 +268,19 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     }
 
     @Override
+    public long bytesUnder(String keyPrefix) throws IOException {
+        java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();
+        ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix + keyPrefix).build();
+        try {
+            await(s3.listObjectsV2Paginator(request).subscribe(page -> page.contents()
+                    .forEach(o -> total.addAndGet(o.size() == null ? 0 : o.size()))));
+        } catch (S3Exception e) {
+            throw unavailable("list", keyPrefix, e);
+        }
+        return total.get();
+    }
+
+    @Override
     public void delete(String key) throws IOException {
         try {
             await(s3.deleteObject(b -> b.bucket(bucket).key(objectKey(key))));

@@ -65,7 +65,7 @@ public class LifecycleTest {
 
         // The default branch: moved by the owner, checked out by the next clone.
         assertEquals(400, Http.json("PATCH", self, carolAuth, "{\"defaultBranch\":\"nope\"}").statusCode());
-        assertEquals(400, Http.json("PATCH", self, carolAuth, "{\"name\":\"x\"}").statusCode(), "unknown field");
+        assertEquals(400, Http.json("PATCH", self, carolAuth, "{\"visibility\":\"x\"}").statusCode(), "unknown field");
         HttpResponse<String> moved = Http.json("PATCH", self, carolAuth,
                 "{\"defaultBranch\":\"dev\",\"description\":\"the app\"}");
         assertEquals(200, moved.statusCode(), moved.body());

@@ -119,6 +119,27 @@ class LfsRgwIT {
                     + verify.body());
             assertTrue(batch(b.url() + repo, admin, "download", oid2, wanted.length).body().contains("\"code\":404"),
                     "a tampered upload never becomes downloadable");
+
+            // The quota counts the bucket's LFS objects (from its listing): a batch past it gets 507.
+            HttpResponse<String> info = Http.json("GET", URI.create(b.url() + "api/repos/" + repo), admin, null);
+            Matcher size = Pattern.compile("\"sizeBytes\":(\\d+)").matcher(info.body());
+            assertTrue(size.find() && Long.parseLong(size.group(1)) >= big.length, info.body());
+            assertEquals(200, Http.json("PATCH", URI.create(a.url() + "api/repos/" + repo), admin,
+                    "{\"quotaBytes\":" + (Long.parseLong(size.group(1)) + 1000) + "}").statusCode());
+            // (through A, which made the change: B trusts its cached record for gitfn.auth.cache-ttl)
+            HttpResponse<String> over = batch(a.url() + repo, admin, "upload", sha256(new byte[5000]), 5000);
+            assertEquals(507, over.statusCode(), over.body());
+            assertTrue(over.body().contains("quota exceeded: " + repo), over.body());
+
+            // A rename copies the packs and LFS objects inside the bucket (server-side copies).
+            String moved = repo + "-moved";
+            HttpResponse<String> renamed = Http.json("PATCH", URI.create(a.url() + "api/repos/" + repo), admin,
+                    "{\"name\":\"" + moved + "\"}");
+            assertEquals(200, renamed.statusCode(), renamed.body());
+            git.ok(work, "clone", "-q", b.url() + moved + ".git", "moved");
+            assertArrayEquals(big, Files.readAllBytes(work.resolve("moved/data.bin")));
+            git.ok(work.resolve("moved"), "lfs", "fsck");
+            git.ok(work.resolve("moved"), "fsck", "--strict");
         }
     }
 

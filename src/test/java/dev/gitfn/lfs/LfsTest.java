@@ -123,6 +123,58 @@ class LfsTest {
         assertTrue(refused.exitCode() != 0, refused.err());
     }
 
+    @Test
+    void anLfsUploadPastTheQuotaIsRefusedBeforeAnythingIsStored() throws Exception {
+        String writer = "lq-" + suffix;
+        Git w = as(writer, token(writer));
+        String repo = repo(false, writer, writer);
+        String url = base + repo + ".git";
+        URI self = URI.create(base + "api/repos/" + repo);
+        Path src = w.newRepo(work.resolve("src"), 1);
+        w.ok(src, "push", url, "main");
+        long packs = sizeOf(self);
+        // Room for the packs of the next commits, not for a 300 KB object.
+        assertEquals(200, Http.json("PATCH", self, admin(), "{\"quotaBytes\":" + (packs + 100_000) + "}")
+                .statusCode());
+        w.ok(src, "lfs", "track", "*.bin");
+        byte[] big = new byte[300_000];
+        new Random(11).nextBytes(big);
+        Files.write(src.resolve("big.bin"), big);
+        w.ok(src, "add", ".gitattributes", "big.bin");
+        w.ok(src, "commit", "-q", "-m", "too large for the quota");
+        Git.Result refused = w.run(src, "push", url, "main");
+        assertTrue(refused.exitCode() != 0, refused.err());
+        assertTrue(refused.err().contains("quota exceeded: " + repo + " would hold"), "git-lfs prints why: "
+                + refused.err());
+        assertTrue(!Files.exists(Path.of("target/test-data/store").resolve(repo + ".git/lfs")), "nothing stored");
+        assertEquals(packs, sizeOf(self), "the repository is unchanged");
+
+        // Raised by an admin: the same push goes through, and the object counts in the repository's size.
+        assertEquals(200, Http.json("PATCH", self, admin(), "{\"quotaBytes\":" + (packs + 1_000_000) + "}")
+                .statusCode());
+        w.ok(src, "push", url, "main");
+        long withObject = sizeOf(self);
+        assertTrue(withObject >= packs + big.length, withObject + " counts the LFS object");
+        // A push of plain git objects now counts the LFS object too.
+        assertEquals(200, Http.json("PATCH", self, admin(), "{\"quotaBytes\":" + (withObject + 10) + "}")
+                .statusCode());
+        w.commitRandomFile(src, "plain.dat", 50_000);
+        Git.Result overByPacks = w.run(src, "push", url, "main");
+        assertTrue(overByPacks.exitCode() != 0 && overByPacks.err().contains("quota exceeded"), overByPacks.err());
+        // An object already stored costs nothing: a batch naming only it is answered.
+        HttpResponse<String> again = batch(repo, Http.basic("admin", TransportsProfile.ADMIN_TOKEN),
+                "{\"operation\":\"upload\",\"objects\":[{\"oid\":\"" + sha256(big) + "\",\"size\":" + big.length
+                        + "}]}");
+        assertEquals(200, again.statusCode(), again.body());
+    }
+
+    private static long sizeOf(URI repoApi) {
+        HttpResponse<String> info = Http.json("GET", repoApi, Http.basic("admin", TransportsProfile.ADMIN_TOKEN), null);
+        Matcher m = Pattern.compile("\"sizeBytes\":(\\d+)").matcher(info.body());
+        assertTrue(m.find(), info.body());
+        return Long.parseLong(m.group(1));
+    }
+
     private HttpResponse<String> batch(String repo, String authorization, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + repo + ".git/info/lfs/objects/batch"))
                 .header("Content-Type", LFS_JSON).header("Accept", LFS_JSON)

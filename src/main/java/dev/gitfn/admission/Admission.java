@@ -151,12 +151,12 @@ public class Admission {
                     : null;
             FailedLogins.Verdict verdict = failures.record(client.address(), user);
             LOG.infof("failed sign-in%s from %s (%s; %d in this window)", user == null ? "" : " as '"
-                    + Printable.of(user, 64) + "'", client.address(), e.getMessage(), verdict.failures());
+                    + Printable.of(user, 64) + "'", client.address(), reason(e), verdict.failures());
             java.util.Map<String, Object> detail = new java.util.LinkedHashMap<>();
             if (user != null) {
                 detail.put("claimedUser", Printable.of(user, 64));
             }
-            detail.put("reason", Printable.of(e.getMessage(), 200));
+            detail.put("reason", Printable.of(reason(e), 200));
             audit.record(audit.event("auth.refused", (Principal) null, transport.name().toLowerCase(java.util.Locale.ROOT),
                     client.address(), repo == null ? null : repo.value(), detail));
             Throwable answer = verdict.overLimit()
@@ -167,6 +167,11 @@ public class Admission {
             return verdict.delay().isZero() ? failed
                     : Uni.createFrom().voidItem().onItem().delayIt().by(verdict.delay()).flatMap(v -> failed);
         });
+    }
+
+    /** Why a sign-in failed, as the log and the audit keep it (more than the client hears). */
+    private static String reason(Throwable failure) {
+        return failure instanceof AuthenticationRequiredException a ? a.reason() : failure.getMessage();
     }
 
     /** Failures of the layers below as typed refusals; anything else stays what it is. */

@@ -99,8 +99,11 @@ public class AccessControl {
         if (!enabled()) {
             return Uni.createFrom().item(new Authorized(Principal.ANONYMOUS, RepoAccess.NONE));
         }
-        return authenticate(credentials).flatMap(who -> directory.accessAsync(repo).map(access -> {
-            boolean allowed = permission == Permission.READ ? access.canRead(who) : access.canWrite(who);
+        return deployPrincipal(credentials, repo).orElseGet(() -> authenticate(credentials))
+                .flatMap(who -> directory.accessAsync(repo).map(access -> {
+            // A deploy credential holds for its repository whatever the access lists say.
+            boolean allowed = who.deployOnly() ? repo.equals(who.deployRepo())
+                    : permission == Permission.READ ? access.canRead(who) : access.canWrite(who);
             if (allowed && !who.scoped(permission)) {
                 // The user may; the token it came with may not (a read-only CI token pushing).
                 throw new AccessDeniedException("this token's scopes " + Scope.names(who.scopes()) + " do not allow "
@@ -119,6 +122,95 @@ public class AccessControl {
             }
             throw new AccessDeniedException(who + " may not push to " + repo);
         }));
+    }
+
+    /**
+     * The deploy token or deploy key these credentials present, checked against the record of
+     * the repository the request names (the only one they are good for); empty when they are
+     * not a deploy credential. A deploy token of another repository is a wrong token (401); a
+     * deploy key of another repository reads nothing here (answered as a missing repository).
+     */
+    private Optional<Uni<Principal>> deployPrincipal(Credentials credentials, RepoName repo) {
+        if (credentials instanceof Credentials.SshKey ssh) {
+            return Optional.of(directory.sshKeyIndexAsync(ssh.key()).flatMap(index -> {
+                if (index.isEmpty() || index.get().deployRepo() == null) {
+                    return authenticate(credentials);
+                }
+                if (!index.get().deployRepo().equals(repo.value())) {
+                    return Uni.createFrom().failure(new RepoNotFoundException(repo));
+                }
+                return directory.deployAsync(repo).map(deploy -> deploy.keys().stream()
+                        .filter(k -> k.fingerprint().equals(ssh.key().fingerprint())).findFirst()
+                        .map(k -> Principal.deploy(repo, k.id(), k.write() ? Set.of(Scope.READ, Scope.WRITE)
+                                : Set.of(Scope.READ)))
+                        .orElseThrow(() -> new AuthenticationRequiredException("unknown SSH key "
+                                + ssh.key().fingerprint())));
+            }));
+        }
+        String secret = secretOf(((Credentials.Header) credentials).authorization());
+        if (!Tokens.isDeployToken(secret)) {
+            return Optional.empty();
+        }
+        String hash = Tokens.hash(secret);
+        return Optional.of(directory.deployAsync(repo).map(deploy -> {
+            UserRecord.TokenRecord match = null;
+            for (UserRecord.TokenRecord token : deploy.tokens()) {
+                if (Tokens.same(hash, token.sha256())) { // no early exit: constant time per repository
+                    match = token;
+                }
+            }
+            if (match == null) {
+                throw new AuthenticationRequiredException("wrong user name or token");
+            }
+            if (match.expired(clock.instant())) {
+                // Refused exactly as a revoked token is: the client learns nothing more.
+                throw new AuthenticationRequiredException("wrong user name or token",
+                        "token " + match.id() + " expired at " + match.expiresAt());
+            }
+            return Principal.deploy(repo, match.id(), match.scopeSet());
+        }));
+    }
+
+    /** The secret of a Basic (its password) or Bearer header, or null. */
+    private static String secretOf(String authorization) {
+        if (authorization != null && authorization.trim().regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return authorization.trim().substring(7).trim();
+        }
+        String[] pair = basicPair(authorization);
+        return pair == null ? null : pair[1];
+    }
+
+    /** The user name and secret of a Basic header, or null when it is none (or malformed). */
+    private static String[] basicPair(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String header = authorization.trim();
+        if (!header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return null;
+        }
+        try {
+            String decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            return colon < 0 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether an SSH key may sign in at all (a user's key, or some repository's deploy key);
+     * which repository it may use is decided per command by {@link #authorize}.
+     */
+    public Uni<Boolean> signsIn(SshPublicKey key) {
+        return directory.sshKeyIndexAsync(key).flatMap(index -> {
+            if (index.isPresent() && index.get().deployRepo() != null) {
+                return directory.deployAsync(RepoName.parse(index.get().deployRepo())).map(deploy -> deploy.keys()
+                        .stream().anyMatch(k -> k.fingerprint().equals(key.fingerprint())));
+            }
+            return keyOwner(key).map(who -> true).onFailure(AuthenticationRequiredException.class)
+                    .recoverWithItem(false);
+        });
     }
 
     /** Checks that the request comes from an admin (always true with authentication off). */
@@ -241,20 +333,8 @@ public class AccessControl {
 
     /** The user name a Basic header claims (for rate limits and logs), or null. */
     public static String claimedUser(String authorization) {
-        if (authorization == null) {
-            return null;
-        }
-        String header = authorization.trim();
-        if (!header.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return null;
-        }
-        try {
-            String decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
-            int colon = decoded.indexOf(':');
-            return colon < 0 ? null : decoded.substring(0, colon);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        String[] pair = basicPair(authorization);
+        return pair == null ? null : pair[0];
     }
 
     private Uni<Principal> basic(String encoded) {
@@ -286,7 +366,8 @@ public class AccessControl {
             }
             if (match.expired(clock.instant())) {
                 // Refused exactly as a revoked token is: the client learns nothing more.
-                throw new AuthenticationRequiredException("token " + match.id() + " expired at " + match.expiresAt());
+                throw new AuthenticationRequiredException("wrong user name or token",
+                        "token " + match.id() + " expired at " + match.expiresAt());
             }
             tokenUses.noteUse(record.get().name(), match);
             Set<String> groups = Set.copyOf(record.get().groups());

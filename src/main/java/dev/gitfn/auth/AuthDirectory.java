@@ -2,6 +2,7 @@ package dev.gitfn.auth;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -136,12 +137,134 @@ public class AuthDirectory {
 
     /** Who an SSH key's index names as its owner (a pointer: the owner's record must still list the key). */
     public Uni<Optional<String>> sshKeyOwnerAsync(SshPublicKey key) {
-        return readAsync(StoreLayout.sshKeyKey(key.sha256Hex()))
-                .map(v -> v.map(record -> parse(record, KeyOwner.class).user()));
+        return sshKeyIndexAsync(key).map(v -> v.map(KeyOwner::user));
     }
 
-    /** The body of an SSH key's index entry. */
-    record KeyOwner(String user) {
+    /** An SSH key's index entry: the user, or the repository whose deploy key it is. */
+    public Uni<Optional<KeyOwner>> sshKeyIndexAsync(SshPublicKey key) {
+        return readAsync(StoreLayout.sshKeyKey(key.sha256Hex())).map(v -> v.map(record -> parse(record, KeyOwner.class)));
+    }
+
+    /** The body of an SSH key's index entry: a user's key, or ({@code deployRepo}) a repository's deploy key. */
+    public record KeyOwner(String user, String deployRepo) {
+        KeyOwner(String user) {
+            this(user, null);
+        }
+    }
+
+    /**
+     * Who holds a key its index entry names now ("user alice", "the deploy key of team/app"),
+     * or empty when the entry is stale (its holder's record no longer lists the key).
+     */
+    private Optional<String> keyHolder(KeyOwner owner, SshPublicKey key) throws IOException {
+        if (owner.deployRepo() != null) {
+            RepoName repo = RepoName.parse(owner.deployRepo());
+            return deploy(repo).keys().stream().anyMatch(k -> k.fingerprint().equals(key.fingerprint()))
+                    ? Optional.of("the deploy key of " + repo) : Optional.empty();
+        }
+        return user(owner.user()).filter(u -> u.keys().stream().anyMatch(k -> k.fingerprint().equals(key.fingerprint())))
+                .map(u -> "user " + u.name());
+    }
+
+    /**
+     * Points a key's index entry at {@code owner}: create-only, or over a stale entry by
+     * compare-and-swap; throws {@link IllegalStateException} naming the holder when someone
+     * else holds the key. False when {@code owner} holds it already.
+     */
+    private boolean claimKey(SshPublicKey key, KeyOwner owner, String holderWanted) throws IOException {
+        String indexKey = StoreLayout.sshKeyKey(key.sha256Hex());
+        byte[] index = json.writeValueAsBytes(owner);
+        for (int attempt = 0; ; attempt++) {
+            Optional<Versioned> current = store.get(indexKey);
+            if (current.isPresent()) {
+                Optional<String> holder = keyHolder(parse(current.get(), KeyOwner.class), key);
+                if (holder.isPresent() && !holder.get().equals(holderWanted)) {
+                    throw new IllegalStateException(holder.get().startsWith("user ") && owner.user() != null
+                            ? "this key already belongs to another user" : "this key is already " + holder.get());
+                }
+                if (holder.isPresent()) {
+                    return false;
+                }
+            }
+            try {
+                store.putIfMatch(indexKey, index, current.map(Versioned::etag).orElse(null));
+                cache.remove(indexKey);
+                return true;
+            } catch (PreconditionFailedException e) {
+                if (attempt >= MAX_ATTEMPTS) {
+                    throw new IOException("too much contention on " + indexKey);
+                }
+            }
+        }
+    }
+
+    /** A repository's deploy tokens and keys (none without a record), read without blocking a thread. */
+    public Uni<DeployCredentials> deployAsync(RepoName repo) {
+        return readAsync(StoreLayout.deployKey(repo)).map(v -> v.map(record -> parse(record, DeployCredentials.class))
+                .orElse(DeployCredentials.NONE));
+    }
+
+    public DeployCredentials deploy(RepoName repo) throws IOException {
+        return Awaits.await(deployAsync(repo));
+    }
+
+    /** Issues a deploy token for {@code repo} alone (shown once; the store keeps its hash). */
+    public IssuedToken issueDeployToken(RepoName repo, String name, java.util.Set<Scope> scopes,
+            java.time.Instant expiresAt) throws IOException {
+        String token = Tokens.newDeployToken();
+        UserRecord.TokenRecord record = new UserRecord.TokenRecord(Tokens.newId(), Tokens.hash(token),
+                java.time.Instant.now().toString(), name, Scope.names(scopes),
+                expiresAt == null ? null : expiresAt.toString(), null);
+        updateDeploy(repo, d -> d.withTokens(append(d.tokens(), record)));
+        return new IssuedToken(token, record);
+    }
+
+    /** Revokes one of a repository's deploy tokens; false if it has no such token. */
+    public boolean revokeDeployToken(RepoName repo, String id) throws IOException {
+        boolean[] found = {false};
+        updateDeploy(repo, d -> {
+            found[0] = d.tokens().stream().anyMatch(t -> t.id().equals(id));
+            return d.withTokens(d.tokens().stream().filter(t -> !t.id().equals(id)).toList());
+        });
+        return found[0];
+    }
+
+    /**
+     * Adds a deploy key to a repository: claims the key's index entry first (a key is one
+     * user's, or one repository's deploy key), then lists it in the repository's record.
+     *
+     * @throws IllegalStateException when a user or another repository holds the key
+     */
+    public DeployCredentials.DeployKey addDeployKey(RepoName repo, SshPublicKey key, String title, boolean write)
+            throws IOException {
+        claimKey(key, new KeyOwner(null, repo.value()), "the deploy key of " + repo);
+        DeployCredentials.DeployKey record = new DeployCredentials.DeployKey(key.sha256Hex().substring(0, 16),
+                key.line(), key.fingerprint(), title, write, java.time.Instant.now().toString());
+        DeployCredentials updated = updateDeploy(repo, d -> d.keys().stream()
+                .anyMatch(k -> k.fingerprint().equals(key.fingerprint())) ? d : d.withKeys(append(d.keys(), record)));
+        return updated.keys().stream().filter(k -> k.fingerprint().equals(key.fingerprint())).findFirst()
+                .orElse(record);
+    }
+
+    /** Removes a deploy key by its id; false if the repository has no such key. */
+    public boolean removeDeployKey(RepoName repo, String id) throws IOException {
+        DeployCredentials.DeployKey[] removed = {null};
+        updateDeploy(repo, d -> {
+            removed[0] = d.keys().stream().filter(k -> k.id().equals(id)).findFirst().orElse(null);
+            return d.withKeys(d.keys().stream().filter(k -> !k.id().equals(id)).toList());
+        });
+        if (removed[0] == null) {
+            return false;
+        }
+        String pointer = StoreLayout.sshKeyKey(SshPublicKey.parse(removed[0].key()).sha256Hex());
+        store.delete(pointer); // the record no longer lists it, so it signs nothing in; the pointer goes too
+        cache.remove(pointer);
+        return true;
+    }
+
+    private DeployCredentials updateDeploy(RepoName repo, UnaryOperator<DeployCredentials> change) throws IOException {
+        return update(StoreLayout.deployKey(repo), DeployCredentials.class,
+                current -> Optional.of(change.apply(current.orElse(DeployCredentials.NONE)))).orElseThrow();
     }
 
     /**
@@ -157,30 +280,8 @@ public class AuthDirectory {
         if (user(name).isEmpty()) {
             return Optional.empty();
         }
-        String indexKey = StoreLayout.sshKeyKey(key.sha256Hex());
-        byte[] index = json.writeValueAsBytes(new KeyOwner(name));
-        for (int attempt = 0; ; attempt++) {
-            Optional<Versioned> current = store.get(indexKey);
-            if (current.isPresent()) {
-                String owner = parse(current.get(), KeyOwner.class).user();
-                boolean listed = user(owner).map(u -> u.keys().stream()
-                        .anyMatch(k -> k.fingerprint().equals(key.fingerprint()))).orElse(false);
-                if (listed && !owner.equals(name)) {
-                    throw new IllegalStateException("this key already belongs to another user");
-                }
-                if (listed) {
-                    return user(name); // already this user's: adding it again changes nothing
-                }
-            }
-            try {
-                store.putIfMatch(indexKey, index, current.map(Versioned::etag).orElse(null));
-                cache.remove(indexKey);
-                break;
-            } catch (PreconditionFailedException e) {
-                if (attempt >= MAX_ATTEMPTS) {
-                    throw new IOException("too much contention on " + indexKey);
-                }
-            }
+        if (!claimKey(key, new KeyOwner(name), "user " + name)) {
+            return user(name); // already this user's: adding it again changes nothing
         }
         return updateUser(name, u -> u.keys().stream().anyMatch(k -> k.fingerprint().equals(key.fingerprint())) ? u
                 : u.withKeys(append(u.keys(), record)));
@@ -210,17 +311,26 @@ public class AuthDirectory {
     }
 
     /**
-     * Gives {@code to} the access record {@code from} has in the store now (none: none), for
-     * a rename; this instance trusts it at once, the others within the cache's TTL.
+     * Gives {@code to} the access record and deploy credentials {@code from} has in the store
+     * now (none: none), for a rename; this instance trusts it at once, the others within the cache's TTL.
      */
     public void copyAccess(RepoName from, RepoName to) throws IOException {
-        Optional<Versioned> record = store.get(accessKey(from));
-        if (record.isPresent()) {
-            store.put(accessKey(to), record.get().data());
-        } else {
-            store.delete(accessKey(to));
+        for (String key : List.of(accessKey(from), StoreLayout.deployKey(from))) {
+            String copy = key.equals(accessKey(from)) ? accessKey(to) : StoreLayout.deployKey(to);
+            Optional<Versioned> record = store.get(key);
+            if (record.isPresent()) {
+                store.put(copy, record.get().data());
+            } else {
+                store.delete(copy);
+            }
+            cache.remove(copy);
         }
-        cache.remove(accessKey(to));
+        // Its deploy keys now sign in for the new name (each key's index names its repository).
+        for (DeployCredentials.DeployKey key : deploy(to).keys()) {
+            String pointer = StoreLayout.sshKeyKey(SshPublicKey.parse(key.key()).sha256Hex());
+            store.put(pointer, json.writeValueAsBytes(new KeyOwner(null, to.value())));
+            cache.remove(pointer);
+        }
     }
 
     /** Changes a repository's access record by compare-and-swap. */

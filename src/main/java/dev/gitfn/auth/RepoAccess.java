@@ -81,7 +81,7 @@ public record RepoAccess(@JsonProperty("public") boolean isPublic, List<String> 
 
     /** Whether {@code who} owns the repository (and so manages it). */
     public boolean isOwner(Principal who) {
-        return owner != null && !who.anonymous() && owner.equals(who.name());
+        return owner != null && !who.anonymous() && !who.deployOnly() && owner.equals(who.name());
     }
 
     /** Whether {@code ref} may be neither deleted nor rewound. */

@@ -26,6 +26,19 @@ public final class Tokens {
         return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     }
 
+    /** What every deploy token starts with: it is checked against the repository a request names. */
+    static final String DEPLOY_PREFIX = "gfd_";
+
+    /** A new deploy token, e.g. {@code gfd_3q2+...}. */
+    public static String newDeployToken() {
+        return DEPLOY_PREFIX + newToken().substring(PREFIX.length());
+    }
+
+    /** Whether a secret is a deploy token (by its form; whether it is valid, its repository says). */
+    public static boolean isDeployToken(String secret) {
+        return secret != null && secret.startsWith(DEPLOY_PREFIX);
+    }
+
     /** A short random identifier for a token, used to revoke it. */
     public static String newId() {
         byte[] id = new byte[6];

@@ -392,6 +392,7 @@ public class RepositoryCache {
         }
         removeData(name);
         store.delete(StoreLayout.accessKey(name));
+        store.delete(StoreLayout.deployKey(name));
         store.delete(stateKey);
         store.delete(StoreLayout.nameIndexKey(name));
         store.delete(StoreLayout.deletedKey(name)); // last: until it goes, the next run finishes the purge
@@ -535,6 +536,7 @@ public class RepositoryCache {
             return java.util.Optional.of("old data removed (renamed to " + renamed.get().to() + ")");
         }
         store.delete(StoreLayout.accessKey(name));
+        store.delete(StoreLayout.deployKey(name));
         store.delete(stateKey);
         store.delete(StoreLayout.nameIndexKey(name));
         store.delete(StoreLayout.deletedKey(name));

@@ -23,7 +23,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.gitfn.admission.Admitted;
 import dev.gitfn.admission.Transport;
 import dev.gitfn.auth.AuthDirectory;
+import dev.gitfn.auth.DeployCredentials;
 import dev.gitfn.auth.RepoAccess;
+import dev.gitfn.auth.Scope;
+import dev.gitfn.auth.SshPublicKey;
+import dev.gitfn.auth.Tokens;
 import dev.gitfn.auth.UserRecord;
 import dev.gitfn.repo.RepoName;
 import dev.gitfn.cache.PushSession;
@@ -392,6 +396,123 @@ public class RepoApiResource {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "mode must be auto or full");
         }
         return Response.ok(maintenance.run(name, chosen)).build();
+    }
+
+    /** Body of {@code POST /api/repos/<repo>/-/deploy-keys}: one {@code authorized_keys} line. */
+    public record DeployKeyRequest(String key, String title, Boolean write) {
+    }
+
+    /**
+     * {@code POST /api/repos/<repo>/-/deploy-tokens} with {@code {"name","scopes","expiresAt"}}
+     * (scopes {@code read}, the default, or {@code write}; never {@code admin}): a token good
+     * for this repository alone, shown once. git sends it as the password of any user name.
+     */
+    @POST
+    @Path("{repo: .+}/-/deploy-tokens")
+    @Admit(Admit.Need.MANAGE)
+    @Audited("deploy-token.create")
+    public Response issueDeployToken(@PathParam("repo") String repo, TokenApi.TokenRequest request, RoutingContext rc)
+            throws IOException {
+        RepoName name = existing(rc);
+        TokenApi.TokenRequest asked = request == null ? new TokenApi.TokenRequest(null, null, null) : request;
+        java.util.Set<Scope> machine = java.util.Set.of(Scope.READ, Scope.WRITE);
+        String problem = asked.scopes() != null && asked.scopes().contains("admin")
+                ? "a deploy token reads or writes its repository: its scopes are \"read\" or \"write\""
+                : Tokens.problem(asked.name(), asked.scopes(), asked.expiresAt(), machine, java.time.Instant.now());
+        if (problem != null) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, problem + "; body: {\"name\":\"ci\","
+                    + "\"scopes\":[\"read\"],\"expiresAt\":\"2027-01-01T00:00:00Z\"}");
+        }
+        java.util.Set<Scope> scopes = asked.scopes() == null ? java.util.Set.of(Scope.READ)
+                : Scope.parse(asked.scopes()).orElseThrow();
+        AuthDirectory.IssuedToken issued = directory.issueDeployToken(name, asked.name(), scopes,
+                asked.expiresAt() == null ? null : java.time.Instant.parse(asked.expiresAt()));
+        java.util.Map<String, Object> detail = new java.util.LinkedHashMap<>();
+        detail.put("tokenIssued", issued.record().id());
+        detail.put("scopes", issued.record().scopes());
+        if (issued.record().expiresAt() != null) {
+            detail.put("expiresAt", issued.record().expiresAt());
+        }
+        AuditFilter.note(rc, name, detail);
+        return Response.status(Response.Status.CREATED).entity(new TokenApi.NewToken(issued.record().id(),
+                issued.token(), issued.record().name(), issued.record().scopes(), issued.record().expiresAt())).build();
+    }
+
+    @GET
+    @Path("{repo: .+}/-/deploy-tokens")
+    @Admit(Admit.Need.MANAGE)
+    public List<TokenApi.TokenView> deployTokens(@PathParam("repo") String repo, RoutingContext rc) throws IOException {
+        return directory.deploy(existing(rc)).tokens().stream().map(TokenApi.TokenView::of).toList();
+    }
+
+    @jakarta.ws.rs.DELETE
+    @Path("{repo: .+}/-/deploy-tokens/{id}")
+    @Admit(Admit.Need.MANAGE)
+    @Audited("deploy-token.revoke")
+    public Response revokeDeployToken(@PathParam("repo") String repo, @PathParam("id") String id, RoutingContext rc)
+            throws IOException {
+        RepoName name = existing(rc);
+        return directory.revokeDeployToken(name, id) ? Response.noContent().build()
+                : GitHttpErrors.text(Response.Status.NOT_FOUND, name + " has no deploy token " + id);
+    }
+
+    /**
+     * {@code POST /api/repos/<repo>/-/deploy-keys} with {@code {"key":"ssh-ed25519 ...",
+     * "title":"ci","write":false}}: an SSH key good for this repository alone, read-only
+     * unless {@code write}. A key is one user's or one repository's: 409 otherwise.
+     */
+    @POST
+    @Path("{repo: .+}/-/deploy-keys")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Admit(Admit.Need.MANAGE)
+    @Audited("deploy-key.add")
+    public Response addDeployKey(@PathParam("repo") String repo, DeployKeyRequest request, RoutingContext rc)
+            throws IOException {
+        RepoName name = existing(rc);
+        SshPublicKey key;
+        try {
+            key = SshPublicKey.parse(request == null ? null : request.key());
+        } catch (IllegalArgumentException e) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, e.getMessage());
+        }
+        String title = request.title() != null ? request.title() : key.comment();
+        if (title.length() > 200 || !title.chars().allMatch(c -> c >= 0x20 && c != 0x7f)) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "a title has at most 200 printable characters");
+        }
+        boolean write = Boolean.TRUE.equals(request.write());
+        try {
+            DeployCredentials.DeployKey added = directory.addDeployKey(name, key, title, write);
+            AuditFilter.note(rc, name, java.util.Map.of("key", added.fingerprint(), "write", added.write()));
+            return Response.status(Response.Status.CREATED).entity(added).build();
+        } catch (IllegalStateException taken) {
+            return GitHttpErrors.text(Response.Status.CONFLICT, taken.getMessage());
+        }
+    }
+
+    @GET
+    @Path("{repo: .+}/-/deploy-keys")
+    @Admit(Admit.Need.MANAGE)
+    public List<DeployCredentials.DeployKey> deployKeys(@PathParam("repo") String repo, RoutingContext rc)
+            throws IOException {
+        return directory.deploy(existing(rc)).keys();
+    }
+
+    @jakarta.ws.rs.DELETE
+    @Path("{repo: .+}/-/deploy-keys/{id}")
+    @Admit(Admit.Need.MANAGE)
+    @Audited("deploy-key.remove")
+    public Response removeDeployKey(@PathParam("repo") String repo, @PathParam("id") String id, RoutingContext rc)
+            throws IOException {
+        RepoName name = existing(rc);
+        return directory.removeDeployKey(name, id) ? Response.noContent().build()
+                : GitHttpErrors.text(Response.Status.NOT_FOUND, name + " has no deploy key " + id);
+    }
+
+    /** The repository a request manages, which must exist (404 otherwise). */
+    private RepoName existing(RoutingContext rc) throws IOException {
+        RepoName name = AdmissionFilter.admitted(rc).name();
+        cache.open(name).close();
+        return name;
     }
 
     private static boolean validEntries(List<String> entries) {

@@ -45,6 +45,11 @@ public final class StoreLayout {
     /** The deletion mark's file name in a repository's folder. */
     public static final String DELETED_FILE = "gitfn-deleted";
 
+    /** A repository's deploy tokens and deploy keys. */
+    public static String deployKey(RepoName repo) {
+        return RECORDS + "deploy/" + repo.value() + ".json";
+    }
+
     /** A repository's access lists and protected refs. */
     public static String accessKey(RepoName repo) {
         return RECORDS + "access/" + repo.value() + ".json";

@@ -147,8 +147,8 @@ public class SshTransport {
 
     /**
      * Public-key sign-in (the signature is checked by MINA after this says yes): a key
-     * listed for a user, or any key when authentication is off. Runs on an SSH I/O thread
-     * and waits for the lookup, which is a cached record read (one conditional store read
+     * listed for a user or as a repository's deploy key, or any key when authentication is
+     * off. Runs on an SSH I/O thread and waits for the lookup, which is a cached record read (one conditional store read
      * per key and {@code gitfn.auth.cache-ttl}).
      */
     private boolean authenticate(String username, PublicKey key, ServerSession session) {
@@ -160,11 +160,14 @@ public class SshTransport {
             return false;
         }
         if (access.enabled()) {
+            String refused;
             try {
-                access.keyOwner(presented).await().atMost(KEY_LOOKUP_LIMIT);
-            } catch (RuntimeException unknown) {
-                LOG.infof("SSH key %s refused from %s: %s", presented.fingerprint(), session.getClientAddress(),
-                        unknown.getMessage());
+                refused = access.signsIn(presented).await().atMost(KEY_LOOKUP_LIMIT) ? null : "unknown SSH key";
+            } catch (RuntimeException failed) {
+                refused = failed.getMessage();
+            }
+            if (refused != null) {
+                LOG.infof("SSH key %s refused from %s: %s", presented.fingerprint(), session.getClientAddress(), refused);
                 return false;
             }
         }

@@ -309,4 +309,27 @@ class AdmissionGuardsTest {
         assertTrue(events.stream().anyMatch(e -> e.repo().equals("team/new") && "ssh".equals(e.transport())
                 && byAdmin.who().name().equals(e.detail().get("owner"))), events.toString());
     }
+
+    @Test
+    void anExpiredTokenIsAnsweredAsAWrongOneAndAuditedAsExpired() throws Exception {
+        Path dir = TestDirs.fresh("admission-expired");
+        GitfnConfig config = Configs.gitfn(Map.of("gitfn.auth.admin-token", ADMIN, "gitfn.auth.cache-ttl", "0s",
+                "gitfn.auth.failure-backoff", "0s"));
+        FsBlobStore store = new FsBlobStore(dir.resolve("store"));
+        AuthDirectory directory = new AuthDirectory(store, new ObjectMapper(), config);
+        dev.gitfn.audit.AuditLog audit = new dev.gitfn.audit.AuditLog(store, new ObjectMapper(), config);
+        Admission admission = new Admission(new AccessControl(directory, config), config, audit);
+        assertTrue(directory.createUser(new dev.gitfn.auth.UserRecord("erin", List.of(), List.of())));
+        String secret = directory.issueToken("erin", "old", dev.gitfn.auth.Scope.ALL,
+                java.time.Instant.now().minusSeconds(1)).orElseThrow().token();
+        Refusal refused = refusal(admission.admit(Transport.HTTP, new Client("10.0.0.9", "127.0.0.1:8080", null),
+                Credentials.header("Basic " + java.util.Base64.getEncoder().encodeToString(("erin:" + secret)
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8))), "team/app", Permission.READ));
+        assertEquals(Refusal.Reason.UNAUTHENTICATED, refused.reason());
+        assertEquals("wrong user name or token", refused.getMessage());
+        audit.flush();
+        List<dev.gitfn.audit.AuditEvent> events = audit.read(java.time.Instant.now().minusSeconds(60), null, 10);
+        assertTrue(events.stream().anyMatch(e -> e.action().equals("auth.refused")
+                && String.valueOf(e.detail().get("reason")).contains("expired")), events.toString());
+    }
 }

@@ -117,7 +117,8 @@ class ScopedTokensTest {
         assertEquals("alice", authorize(at(NOW.plusSeconds(59)), expiring, Permission.READ).name());
         AuthenticationRequiredException expired = assertThrows(AuthenticationRequiredException.class,
                 () -> authorize(at(NOW.plusSeconds(60)), expiring, Permission.READ), "at its expiry: refused");
-        assertTrue(expired.getMessage().contains("expired"), expired.getMessage());
+        assertEquals("wrong user name or token", expired.getMessage(), "the client hears what a revoked token gets");
+        assertTrue(expired.reason().contains("expired"), "the log and the audit say why: " + expired.reason());
         assertThrows(AuthenticationRequiredException.class,
                 () -> await(at(NOW.plusSeconds(3600)).authenticate(expiring)));
         String forever = token("alice", List.of("read"), null);
@@ -235,5 +236,20 @@ class ScopedTokensTest {
     private String lastUsed(String user, String id) throws Exception {
         return directory.user(user).orElseThrow().tokens().stream().filter(t -> t.id().equals(id)).findFirst()
                 .orElseThrow().lastUsed();
+    }
+
+    @Test
+    void aRevokedTokenIsGoneAndAQuotaFallsBackToTheDefault() throws Exception {
+        AuthDirectory.IssuedToken issued = directory.issueToken("alice", "t", Set.of(Scope.READ), null).orElseThrow();
+        assertEquals("alice", authorize(access, basic("alice", issued.token()), Permission.READ).name());
+        assertTrue(directory.revokeToken("alice", issued.record().id()));
+        assertFalse(directory.revokeToken("alice", issued.record().id()), "once");
+        assertFalse(directory.revokeToken("nobody", issued.record().id()));
+        assertThrows(AuthenticationRequiredException.class,
+                () -> authorize(access, basic("alice", issued.token()), Permission.READ));
+        RepoAccess rules = new RepoAccess(false, List.of(), List.of(), List.of());
+        assertNull(rules.quotaOr(null));
+        assertEquals(7L, rules.quotaOr(7L));
+        assertEquals(3L, rules.withQuota(3L).quotaOr(7L));
     }
 }

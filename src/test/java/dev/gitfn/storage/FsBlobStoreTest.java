@@ -2,6 +2,8 @@ package dev.gitfn.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -31,6 +33,22 @@ class FsBlobStoreTest extends BlobStoreContract {
         assertEquals(java.util.OptionalLong.empty(), store.size("team/app.git/lfs/objects/ab/cd/y"));
         assertEquals(java.util.OptionalLong.empty(), store.size("team/app.git/lfs"), "a folder is not a blob");
         assertTrue(store.presigner().isEmpty(), "the folder store cannot presign: gitfn moves the bytes");
+    }
+
+    @Test
+    void aCopyIsWholeAndAMissingSourceIsSaidSo() throws Exception {
+        byte[] pack = new byte[70_000];
+        new java.util.Random(5).nextBytes(pack);
+        store.put("team/app.git/objects/pack/p.pack", pack);
+        store.copy("team/app.git/objects/pack/p.pack", "team/web.git/objects/pack/p.pack");
+        assertArrayEquals(pack, store.get("team/web.git/objects/pack/p.pack").orElseThrow().data());
+        assertArrayEquals(pack, store.get("team/app.git/objects/pack/p.pack").orElseThrow().data(), "the source stays");
+        store.put("team/web.git/lfs/objects/ab/cd/o", new byte[5]);
+        assertEquals(70_005, store.bytesUnder("team/web.git/"));
+        assertEquals(5, store.bytesUnder("team/web.git/lfs/"));
+        assertEquals(0, store.bytesUnder("team/none.git/"));
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> store.copy("team/app.git/none", "team/web.git/none"));
+        assertFalse(store.exists("team/web.git/none"));
     }
 
     @Test

@@ -169,6 +169,17 @@ public class Admission {
         });
     }
 
+    /**
+     * An SSH key refused at sign-in, audited as a refused sign-in (queued, never a store write
+     * of its own); not counted against the address, since SSH clients offer every key they hold.
+     */
+    public void refusedKey(Client client, String fingerprint, String reason) {
+        java.util.Map<String, Object> detail = new java.util.LinkedHashMap<>();
+        detail.put("key", fingerprint);
+        detail.put("reason", Printable.of(reason == null ? "unknown SSH key" : reason, 200));
+        audit.record(audit.event("auth.refused", (Principal) null, "ssh", client.address(), null, detail));
+    }
+
     /** Why a sign-in failed, as the log and the audit keep it (more than the client hears). */
     private static String reason(Throwable failure) {
         return failure instanceof AuthenticationRequiredException a ? a.reason() : failure.getMessage();

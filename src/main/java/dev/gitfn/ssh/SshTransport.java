@@ -168,6 +168,7 @@ public class SshTransport {
             }
             if (refused != null) {
                 LOG.infof("SSH key %s refused from %s: %s", presented.fingerprint(), session.getClientAddress(), refused);
+                admission.refusedKey(client(session), presented.fingerprint(), refused);
                 return false;
             }
         }

@@ -327,9 +327,13 @@ class AdmissionGuardsTest {
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8))), "team/app", Permission.READ));
         assertEquals(Refusal.Reason.UNAUTHENTICATED, refused.reason());
         assertEquals("wrong user name or token", refused.getMessage());
+        admission.refusedKey(new Client("10.0.0.8", null, null), "SHA256:abc", null);
         audit.flush();
         List<dev.gitfn.audit.AuditEvent> events = audit.read(java.time.Instant.now().minusSeconds(60), null, 10);
         assertTrue(events.stream().anyMatch(e -> e.action().equals("auth.refused")
                 && String.valueOf(e.detail().get("reason")).contains("expired")), events.toString());
+        assertTrue(events.stream().anyMatch(e -> e.action().equals("auth.refused") && "ssh".equals(e.transport())
+                && "10.0.0.8".equals(e.client()) && "SHA256:abc".equals(e.detail().get("key"))
+                && "unknown SSH key".equals(e.detail().get("reason"))), events.toString());
     }
 }

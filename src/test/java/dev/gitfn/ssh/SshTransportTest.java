@@ -198,6 +198,11 @@ class SshTransportTest {
         Ssh.Result refused = client.exec(unknown, ssh.port(), new byte[0], "git-upload-pack '" + repo + ".git'");
         assertEquals(255, refused.exit(), refused.err());
         assertTrue(refused.err().contains("Permission denied (publickey)"), refused.err());
+        // Audited as a refused sign-in, by the key's fingerprint.
+        String fingerprint = dev.gitfn.auth.SshPublicKey.parse(Ssh.publicLine(unknown)).fingerprint();
+        String audit = api("GET", "/api/audit?limit=1000", null).body();
+        assertTrue(audit.contains("\"action\":\"auth.refused\"") && audit.contains("\"transport\":\"ssh\"")
+                && audit.contains("\"key\":\"" + fingerprint + "\""), audit);
 
         // One key, one owner.
         assertEquals(201, api("POST", "/api/users", "{\"name\":\"other-" + suffix + "\"}").statusCode());

@@ -121,13 +121,14 @@ public class StoreCheck {
                 }
                 for (String ext : exts) {
                     String key = StoreLayout.packKey(name, pack, ext);
-                    if (!store.exists(key)) {
+                    Path file = packs.resolve(pack + ext);
+                    try {
+                        store.download(key, file); // one request: a missing file says so itself
+                    } catch (java.nio.file.NoSuchFileException missing) {
                         problems.add(new Problem(name.value(), key + " is missing", false));
                         complete = false;
                         continue;
                     }
-                    Path file = packs.resolve(pack + ext);
-                    store.download(key, file);
                     String wrong = expected.isPresent() ? expected.get().mismatch(file, ext) : null;
                     if (wrong != null) {
                         problems.add(new Problem(name.value(), key + ": " + wrong, false));

@@ -187,6 +187,9 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         } catch (NoSuchKeyException e) {
             throw new java.nio.file.NoSuchFileException(key);
         } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw new java.nio.file.NoSuchFileException(key);
+            }
             throw unavailable("download", key, e);
         } finally {
             Files.deleteIfExists(tmp);

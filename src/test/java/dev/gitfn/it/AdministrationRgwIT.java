@@ -30,7 +30,8 @@ import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 
 /**
  * Issue 19's administration on Ceph's S3 gateway, with the real git client and the built
- * server: a read-scoped token cannot push; a force push undone from the history survives a
+ * server: a read-scoped token cannot push, an expired one is refused, and a token cannot
+ * outgrant its user once the user loses access; a force push undone from the history survives a
  * full maintenance run and fsck; a new default branch is what the next clone checks out; an
  * over-quota push is refused and changes nothing; delete and restore give back the same
  * repository; the audit log holds the force push and the restore; and
@@ -82,6 +83,26 @@ class AdministrationRgwIT {
             assertNotEquals(0, refused.exitCode());
             assertTrue(refused.err().contains("do not allow pushing"), refused.err());
 
+            // An expired token is refused; a token cannot outgrant its user once the user loses access.
+            HttpResponse<String> soon = Http.json("POST", api.resolve("/api/user/tokens"), ownerAuth,
+                    "{\"name\":\"soon\",\"expiresAt\":\"" + java.time.Instant.now().plusSeconds(2) + "\"}");
+            String soonUrl = server.url().replace("http://", "http://" + owner + ":" + field(soon.body(), "token") + "@")
+                    + repo + ".git";
+            git.ok(work, "ls-remote", soonUrl);
+            String writer = "wes";
+            String writerSecret = Http.newUserToken(api, admin, writer);
+            String writerUrl = server.url().replace("http://", "http://" + writer + ":" + writerSecret + "@") + repo
+                    + ".git";
+            assertEquals(200, Http.json("PUT", api.resolve("/api/repos/" + repo + "/-/access"), ownerAuth,
+                    "{\"public\":false,\"read\":[],\"write\":[\"" + writer + "\"]}").statusCode());
+            git.ok(work.resolve("ci"), "push", writerUrl, "main:refs/heads/wes");
+            assertEquals(200, Http.json("PUT", api.resolve("/api/repos/" + repo + "/-/access"), ownerAuth,
+                    "{\"public\":false,\"read\":[],\"write\":[]}").statusCode());
+            assertNotEquals(0, git.run(work.resolve("ci"), "push", writerUrl, "main:refs/heads/wes2").exitCode(),
+                    "the user lost access: so did the token");
+            Thread.sleep(2100);
+            assertNotEquals(0, git.run(work, "ls-remote", soonUrl).exitCode(), "expired");
+
             // A force push, undone from the history, kept through a full maintenance run.
             String before = git.revParse(src, "main");
             git.ok(src, "commit", "-q", "--amend", "-m", "rewritten");
@@ -123,6 +144,8 @@ class AdministrationRgwIT {
             // Delete, invisible; restore, whole.
             assertEquals(204, Http.json("DELETE", api.resolve("/api/repos/" + repo), ownerAuth, null).statusCode());
             assertNotEquals(0, git.run(work, "ls-remote", url).exitCode());
+            assertEquals(404, Http.json("GET", api.resolve("/" + repo + ".git/HEAD"), admin, null).statusCode(),
+                    "dumb HTTP too");
             assertTrue(!Http.json("GET", api.resolve("/api/repos"), admin, null).body().contains(repo));
             assertEquals(200, Http.json("POST", api.resolve("/api/repos/" + repo + "/-/restore"), ownerAuth, null)
                     .statusCode());

@@ -38,12 +38,12 @@ public class AccessControl {
         this(directory, config, java.time.Clock.systemUTC());
     }
 
-    /** With another clock, for tests of expiry. */
     /** The users, groups and access records these checks read. */
     public AuthDirectory directory() {
         return directory;
     }
 
+    /** With another clock, for tests of expiry. */
     AccessControl(AuthDirectory directory, GitfnConfig config, java.time.Clock clock) {
         this.directory = directory;
         this.clock = clock;
@@ -99,8 +99,8 @@ public class AccessControl {
         if (!enabled()) {
             return Uni.createFrom().item(new Authorized(Principal.ANONYMOUS, RepoAccess.NONE));
         }
-        return deployPrincipal(credentials, repo).orElseGet(() -> authenticate(credentials))
-                .flatMap(who -> directory.accessAsync(repo).map(access -> {
+        Uni<Principal> signedIn = deployPrincipal(credentials, repo).orElseGet(() -> authenticate(credentials));
+        return signedIn.flatMap(who -> directory.accessAsync(repo).map(access -> {
             // A deploy credential holds for its repository whatever the access lists say.
             boolean allowed = who.deployOnly() ? repo.equals(who.deployRepo())
                     : permission == Permission.READ ? access.canRead(who) : access.canWrite(who);

@@ -312,25 +312,28 @@ public class AuthDirectory {
 
     /**
      * Gives {@code to} the access record and deploy credentials {@code from} has in the store
-     * now (none: none), for a rename; this instance trusts it at once, the others within the cache's TTL.
+     * now (none: none), for a rename; this instance trusts them at once, the others within the
+     * cache's TTL.
      */
-    public void copyAccess(RepoName from, RepoName to) throws IOException {
-        for (String key : List.of(accessKey(from), StoreLayout.deployKey(from))) {
-            String copy = key.equals(accessKey(from)) ? accessKey(to) : StoreLayout.deployKey(to);
-            Optional<Versioned> record = store.get(key);
-            if (record.isPresent()) {
-                store.put(copy, record.get().data());
-            } else {
-                store.delete(copy);
-            }
-            cache.remove(copy);
-        }
+    public void copyRecords(RepoName from, RepoName to) throws IOException {
+        copyRecord(accessKey(from), accessKey(to));
+        copyRecord(StoreLayout.deployKey(from), StoreLayout.deployKey(to));
         // Its deploy keys now sign in for the new name (each key's index names its repository).
         for (DeployCredentials.DeployKey key : deploy(to).keys()) {
             String pointer = StoreLayout.sshKeyKey(SshPublicKey.parse(key.key()).sha256Hex());
             store.put(pointer, json.writeValueAsBytes(new KeyOwner(null, to.value())));
             cache.remove(pointer);
         }
+    }
+
+    private void copyRecord(String fromKey, String toKey) throws IOException {
+        Optional<Versioned> record = store.get(fromKey);
+        if (record.isPresent()) {
+            store.put(toKey, record.get().data());
+        } else {
+            store.delete(toKey);
+        }
+        cache.remove(toKey);
     }
 
     /** Changes a repository's access record by compare-and-swap. */

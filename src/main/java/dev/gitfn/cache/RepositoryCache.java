@@ -531,9 +531,10 @@ public class RepositoryCache {
             // The last LFS uploads to URLs handed out under the old name, before they go.
             copyData(name, renamed.get().to(), List.of(StoreLayout.lfsFolderKey(name)));
         }
-        removeData(name);
+        int removed = removeData(name);
         if (renamed.get().at() >= redirectBefore) {
-            return java.util.Optional.of("old data removed (renamed to " + renamed.get().to() + ")");
+            return removed == 0 ? java.util.Optional.empty()
+                    : java.util.Optional.of("old data removed (renamed to " + renamed.get().to() + ")");
         }
         store.delete(StoreLayout.accessKey(name));
         store.delete(StoreLayout.deployKey(name));
@@ -545,13 +546,16 @@ public class RepositoryCache {
         return java.util.Optional.of("redirect ended (renamed to " + renamed.get().to() + "): the name is free");
     }
 
-    /** Every key in a repository's folder but its state and its deletion mark. */
-    private void removeData(RepoName name) throws IOException {
+    /** Deletes every key in a repository's folder but its state and its deletion mark; returns how many. */
+    private int removeData(RepoName name) throws IOException {
+        int removed = 0;
         for (String key : store.list(name.directory() + "/")) {
             if (!key.equals(StoreLayout.stateKey(name)) && !key.equals(StoreLayout.deletedKey(name))) {
                 store.delete(key);
+                removed++;
             }
         }
+        return removed;
     }
 
     /** Every repository in the store, sorted by name (deleted ones not). */

@@ -201,7 +201,7 @@ public class RepoApiResource {
             if (refused != null) {
                 return refused;
             }
-            cache.rename(name, renamed, () -> directory.copyAccess(name, renamed));
+            cache.rename(name, renamed, () -> directory.copyRecords(name, renamed));
             AuditFilter.action(rc, "repo.rename");
             publisher.refresh(name); // withdrawn under the old name
             publisher.refresh(renamed);

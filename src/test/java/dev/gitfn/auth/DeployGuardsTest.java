@@ -194,7 +194,7 @@ class DeployGuardsTest {
         SshPublicKey key = SshPublicKey.parse(dev.gitfn.auth.AuthorizationMatrixTest.newKeyLine());
         directory.addDeployKey(REPO, key, "ci", true);
         String token = deployToken(REPO, Set.of(Scope.READ), null);
-        directory.copyAccess(REPO, moved);
+        directory.copyRecords(REPO, moved);
         assertEquals(moved, await(access.authorize(new Credentials.SshKey(key), moved, Permission.WRITE)).who()
                 .deployRepo());
         assertThrows(RepoNotFoundException.class,
@@ -202,7 +202,7 @@ class DeployGuardsTest {
         assertEquals(moved, await(access.authorize(basic("d", token), moved, Permission.READ)).who().deployRepo());
         assertEquals("alice", directory.access(moved).owner());
         // A repository without deploy credentials gives none (and takes away what the name held).
-        directory.copyAccess(OTHER, moved);
+        directory.copyRecords(OTHER, moved);
         assertTrue(directory.deploy(moved).tokens().isEmpty() && directory.deploy(moved).keys().isEmpty());
         assertFalse(store.exists(StoreLayout.deployKey(moved)));
     }

@@ -38,7 +38,7 @@ import dev.gitfn.storage.PreconditionFailedException;
 public final class PushSession {
     private static final Logger LOG = Logger.getLogger(PushSession.class);
     /** Lost compare-and-swaps tolerated before the push gives up (each re-checks every ref). */
-    private static final int MAX_ATTEMPTS = 32;
+    static final int MAX_ATTEMPTS = 32;
 
     private final RepositoryCache cache;
     private final BlobStore store;

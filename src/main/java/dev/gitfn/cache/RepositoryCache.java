@@ -422,34 +422,41 @@ public class RepositoryCache {
         claimName(to);
         java.util.Optional<Versioned> target = store.get(StoreLayout.stateKey(to));
         String fromKey = StoreLayout.stateKey(from);
+        // The bulk of the data first, while the old name still takes pushes: the freeze below
+        // then waits only for the copies of what landed meanwhile.
+        copyData(from, to);
         byte[] frozen = null;
         String frozenEtag = null;
         boolean resumed = false;
-        for (int attempt = 0; frozen == null; attempt++) {
+        for (int attempt = 1; frozen == null; attempt++) {
             Versioned current = store.get(fromKey).orElseThrow(() -> new RepoNotFoundException(from));
             java.util.Optional<RefState.Renaming> underWay = RefState.Renaming.of(current.data());
             if (underWay.isPresent() && underWay.get().to().equals(to)) {
                 frozen = underWay.get().state(); // an earlier rename to the same name stopped half-way
                 frozenEtag = current.etag();
-                resumed = true;
-                copyData(from, to);
+                resumed = attempt == 1;
                 break;
             }
             RefState.writable(from, current.data()); // deleted, renamed, or being renamed: refused
             if (target.isPresent()) {
                 throw new RepoExistsException(to);
             }
-            copyData(from, to); // listed after the state was read: every pack it names is there
+            byte[] renaming = new RefState.Renaming(java.time.Instant.now().getEpochSecond(), to, current.data())
+                    .serialize();
             try {
-                frozenEtag = store.putIfMatch(fromKey, new RefState.Renaming(java.time.Instant.now().getEpochSecond(),
-                        to, current.data()).serialize(), current.etag());
+                frozenEtag = store.putIfMatch(fromKey, renaming, current.etag());
                 frozen = current.data();
             } catch (PreconditionFailedException pushed) {
-                if (attempt > 16) {
+                // A push got in first (or the store lost its answer: the next read tells).
+                if (attempt == PushSession.MAX_ATTEMPTS) {
                     throw new IOException("too much contention renaming " + from);
                 }
+                PushSession.backOff(attempt);
             }
         }
+        // Frozen: what the state names is in the old folder (pushes store packs before they
+        // swap), so one more pass copies the last of it.
+        copyData(from, to);
         byte[] state = frozen;
         try {
             store.putIfMatch(StoreLayout.stateKey(to), state, null);

@@ -311,13 +311,14 @@ public class AuthDirectory {
     }
 
     /**
-     * Gives {@code to} the access record and deploy credentials {@code from} has in the store
+     * Gives {@code to} the access record, deploy credentials and webhooks {@code from} has in the store
      * now (none: none), for a rename; this instance trusts them at once, the others within the
      * cache's TTL.
      */
     public void copyRecords(RepoName from, RepoName to) throws IOException {
         copyRecord(accessKey(from), accessKey(to));
         copyRecord(StoreLayout.deployKey(from), StoreLayout.deployKey(to));
+        copyRecord(StoreLayout.hooksKey(from), StoreLayout.hooksKey(to)); // the hooks, and how far each was told
         // Its deploy keys now sign in for the new name (each key's index names its repository).
         for (DeployCredentials.DeployKey key : deploy(to).keys()) {
             String pointer = StoreLayout.sshKeyKey(SshPublicKey.parse(key.key()).sha256Hex());

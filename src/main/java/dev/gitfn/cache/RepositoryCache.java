@@ -393,6 +393,7 @@ public class RepositoryCache {
         removeData(name);
         store.delete(StoreLayout.accessKey(name));
         store.delete(StoreLayout.deployKey(name));
+        store.delete(StoreLayout.hooksKey(name));
         store.delete(stateKey);
         store.delete(StoreLayout.nameIndexKey(name));
         store.delete(StoreLayout.deletedKey(name)); // last: until it goes, the next run finishes the purge
@@ -545,6 +546,7 @@ public class RepositoryCache {
         }
         store.delete(StoreLayout.accessKey(name));
         store.delete(StoreLayout.deployKey(name));
+        store.delete(StoreLayout.hooksKey(name));
         store.delete(stateKey);
         store.delete(StoreLayout.nameIndexKey(name));
         store.delete(StoreLayout.deletedKey(name));

@@ -79,6 +79,34 @@ public interface GitfnConfig {
         int maxPending();
     }
 
+    /** Push events sent to each repository's webhooks. */
+    Webhooks webhooks();
+
+    interface Webhooks {
+        /** Let hooks call loopback, private and link-local addresses (off: server-side request forgery). */
+        @WithDefault("false")
+        boolean allowLoopback();
+
+        /** Host names a hook may call whatever they resolve to (an internal CI server, say). */
+        java.util.Optional<java.util.List<String>> allowHosts();
+
+        /** How long one delivery may take before it counts as failed. */
+        @WithDefault("10s")
+        java.time.Duration timeout();
+
+        /** Attempts per event and run (with exponential backoff and jitter) before the next run tries again. */
+        @WithDefault("3")
+        int attempts();
+
+        /** The first backoff between attempts (doubling, at most 30 s). */
+        @WithDefault("1s")
+        java.time.Duration backoff();
+
+        /** How often every instance looks for events not yet delivered (a push's own delivery failed, an instance died). */
+        @WithDefault("30s")
+        java.time.Duration scanInterval();
+    }
+
     interface Repos {
         /** How long a deleted repository can be restored ({@code POST /api/repos/<repo>/-/restore}). */
         @WithDefault("7d")

@@ -31,6 +31,8 @@ import dev.gitfn.auth.Tokens;
 import dev.gitfn.auth.UserRecord;
 import dev.gitfn.repo.RepoName;
 import dev.gitfn.cache.PushSession;
+import dev.gitfn.events.Hooks;
+import dev.gitfn.events.PushEvents;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.repo.RefState;
 import io.vertx.ext.web.RoutingContext;
@@ -68,11 +70,13 @@ public class RepoApiResource {
     private final AuthDirectory directory;
     private final Publisher publisher;
     private final Maintenance maintenance;
+    private final PushEvents events;
     private final java.time.Duration deleteGrace;
     private final Long defaultQuota;
 
     public RepoApiResource(RepositoryCache cache, AuthDirectory directory, Publisher publisher,
-            Maintenance maintenance, dev.gitfn.config.GitfnConfig config) {
+            Maintenance maintenance, PushEvents events, dev.gitfn.config.GitfnConfig config) {
+        this.events = events;
         this.deleteGrace = config.repos().deleteGrace();
         this.defaultQuota = config.repos().defaultQuotaBytes().orElse(null);
         this.cache = cache;
@@ -506,6 +510,66 @@ public class RepoApiResource {
         RepoName name = existing(rc);
         return directory.removeDeployKey(name, id) ? Response.noContent().build()
                 : GitHttpErrors.text(Response.Status.NOT_FOUND, name + " has no deploy key " + id);
+    }
+
+    /** Body of {@code POST /api/repos/<repo>/-/hooks}. */
+    public record HookRequest(String url, String secret) {
+    }
+
+    /** A webhook as the API shows it: never its secret. */
+    public record HookView(String id, String url, String created, long delivered, int failures,
+            List<Hooks.Delivery> recent) {
+    }
+
+    /**
+     * {@code POST /api/repos/<repo>/-/hooks} with {@code {"url":..., "secret":...}}: every push
+     * from now on is sent there, signed with the secret ({@code X-Gitfn-Signature-256}). A URL
+     * gitfn may not call (internal addresses, unless allowed) is refused with 400.
+     */
+    @POST
+    @Path("{repo: .+}/-/hooks")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Admit(Admit.Need.MANAGE)
+    @Audited("hook.add")
+    public Response addHook(@PathParam("repo") String repo, HookRequest request, RoutingContext rc)
+            throws IOException {
+        RepoName name = existing(rc);
+        if (request == null || request.url() == null || request.url().length() > 2000 || request.secret() == null
+                || request.secret().isEmpty() || request.secret().length() > 256) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body must be {\"url\":\"https://ci.example/hook\","
+                    + "\"secret\":\"...\"} (a secret of 1 to 256 characters)");
+        }
+        try {
+            Hooks.Hook hook = events.addHook(name, request.url(), request.secret());
+            AuditFilter.note(rc, name, java.util.Map.of("hook", hook.id(), "url", hook.url()));
+            return Response.status(Response.Status.CREATED)
+                    .entity(new HookView(hook.id(), hook.url(), hook.created(), 0, 0, List.of())).build();
+        } catch (IllegalArgumentException refused) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, refused.getMessage());
+        }
+    }
+
+    /** {@code GET /api/repos/<repo>/-/hooks}: each hook with how far it was told and its recent deliveries. */
+    @GET
+    @Path("{repo: .+}/-/hooks")
+    @Admit(Admit.Need.MANAGE)
+    public List<HookView> hooks(@PathParam("repo") String repo, RoutingContext rc) throws IOException {
+        Hooks hooks = events.hooks(existing(rc));
+        return hooks.hooks().stream().map(h -> {
+            Hooks.Progress p = hooks.progressOf(h.id());
+            return new HookView(h.id(), h.url(), h.created(), p.delivered(), p.failures(), p.recent());
+        }).toList();
+    }
+
+    @jakarta.ws.rs.DELETE
+    @Path("{repo: .+}/-/hooks/{id}")
+    @Admit(Admit.Need.MANAGE)
+    @Audited("hook.remove")
+    public Response removeHook(@PathParam("repo") String repo, @PathParam("id") String id, RoutingContext rc)
+            throws IOException {
+        RepoName name = existing(rc);
+        return events.removeHook(name, id) ? Response.noContent().build()
+                : GitHttpErrors.text(Response.Status.NOT_FOUND, name + " has no hook " + id);
     }
 
     /** The repository a request manages, which must exist (404 otherwise). */

@@ -45,6 +45,14 @@ public final class StoreLayout {
     /** The deletion mark's file name in a repository's folder. */
     public static final String DELETED_FILE = "gitfn-deleted";
 
+    /** A repository's webhooks and how far each has been told. */
+    public static String hooksKey(RepoName repo) {
+        return RECORDS + "hooks/" + repo.value() + ".json";
+    }
+
+    /** Where every repository's hooks record lives. */
+    public static final String HOOKS_PREFIX = RECORDS + "hooks/";
+
     /** A repository's deploy tokens and deploy keys. */
     public static String deployKey(RepoName repo) {
         return RECORDS + "deploy/" + repo.value() + ".json";

@@ -102,6 +102,12 @@ public interface GitfnConfig {
         @WithDefault("1s")
         java.time.Duration backoff();
 
+        /**
+         * A CloudEvents sink every repository's pushes go to as well (binary mode, spec 1.0):
+         * Knative's SinkBinding sets {@code K_SINK}. Set by the platform, so internal addresses are fine.
+         */
+        java.util.Optional<String> kSink();
+
         /** How often every instance looks for events not yet delivered (a push's own delivery failed, an instance died). */
         @WithDefault("30s")
         java.time.Duration scanInterval();

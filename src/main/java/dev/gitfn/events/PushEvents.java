@@ -54,12 +54,16 @@ import io.smallrye.mutiny.subscription.Cancellable;
  * every one on its scan) sends what is due, in order, each event signed with the hook's
  * secret ({@code X-Gitfn-Signature-256: sha256=<hex>} of the body) and retried with backoff
  * and jitter: at least once, and a duplicate carries the same {@code X-Gitfn-Delivery} id.
+ * With {@code K_SINK} set (Knative's SinkBinding), every repository's pushes also go there
+ * as CloudEvents.
  */
 @ApplicationScoped
 public class PushEvents implements ServerInfoListener {
     private static final Logger LOG = Logger.getLogger(PushEvents.class);
     private static final int RECENT = 20;
     private static final int MAX_ATTEMPTS = 16;
+    /** The progress entry of the CloudEvents sink ({@code K_SINK}) in each hooks record. */
+    static final String K_SINK = "k-sink";
 
     private final BlobStore store;
     private final ObjectMapper json;
@@ -85,7 +89,8 @@ public class PushEvents implements ServerInfoListener {
                 .onItem().transformToUniAndConcatenate(tick -> Uni.createFrom().item(this::reposWithHooks)
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                         .onFailure().recoverWithItem(List.of()))
-                .subscribe().with(repos -> repos.forEach(this::kick), failure -> LOG.warn("event scan stopped", failure));
+                .subscribe().with(repos -> repos.forEach(name -> kick(name, false)),
+                        failure -> LOG.warn("event scan stopped", failure));
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -98,16 +103,20 @@ public class PushEvents implements ServerInfoListener {
     /** After every change of a ref state: send what became due (returns at once). */
     @Override
     public void serverInfoWritten(CachedRepo repo) {
-        kick(repo.name());
+        kick(repo.name(), true);
     }
 
-    /** Starts a delivery run for {@code name} unless one runs; then it runs once more after it. */
-    public void kick(RepoName name) {
+    /**
+     * Starts a delivery run for {@code name} unless one runs; then it runs once more after it.
+     * {@code changed}: its state just changed here (the sink then hears of the latest push
+     * even of a repository it has not heard of before; a scan starts the sink after it).
+     */
+    public void kick(RepoName name, boolean changed) {
         if (!running.add(name)) {
             again.add(name);
             return;
         }
-        deliverDue(name).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).subscribe().with(
+        deliverDue(name, changed).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).subscribe().with(
                 done -> finished(name), failure -> {
                     LOG.warnf(failure, "push events of %s: the next scan tries again", name);
                     finished(name);
@@ -117,13 +126,13 @@ public class PushEvents implements ServerInfoListener {
     private void finished(RepoName name) {
         running.remove(name);
         if (again.remove(name)) {
-            kick(name);
+            kick(name, true);
         }
     }
 
     /** Sends every hook of {@code name} what is due, in order; a hook that fails waits for the next run. */
-    Uni<Void> deliverDue(RepoName name) {
-        return Uni.createFrom().item(() -> due(name))
+    Uni<Void> deliverDue(RepoName name, boolean changed) {
+        return Uni.createFrom().item(() -> due(name, changed))
                 .onItem().transformToMulti(Multi.createFrom()::iterable)
                 .onItem().transformToUniAndConcatenate(work -> deliverInOrder(name, work.hook(), work.events()))
                 .collect().asList().replaceWithVoid();
@@ -134,13 +143,15 @@ public class PushEvents implements ServerInfoListener {
     }
 
     /** One push: a ref-state version and its ref updates. */
-    record Event(long seq, String id, byte[] body) {
+    record Event(long seq, String id, String time, byte[] body) {
     }
 
-    private List<Due> due(RepoName name) {
+    private List<Due> due(RepoName name, boolean changed) {
         try {
             Hooks hooks = read(name).map(v -> parse(v.data())).orElse(Hooks.NONE);
-            if (hooks.hooks().isEmpty()) {
+            List<Hooks.Hook> targets = new ArrayList<>(hooks.hooks());
+            config.kSink().ifPresent(sink -> targets.add(new Hooks.Hook(K_SINK, sink, null, null)));
+            if (targets.isEmpty()) {
                 return List.of();
             }
             Optional<Versioned> state = store.get(StoreLayout.stateKey(name));
@@ -149,8 +160,12 @@ public class PushEvents implements ServerInfoListener {
             }
             List<Event> events = events(name, RefState.readable(name, state.get().data()));
             List<Due> due = new ArrayList<>();
-            for (Hooks.Hook hook : hooks.hooks()) {
-                long delivered = hooks.progressOf(hook.id()).delivered();
+            for (Hooks.Hook hook : targets) {
+                // The sink starts at the push that made it hear of a repository (none on a scan).
+                long latest = events.isEmpty() ? 0 : events.get(events.size() - 1).seq();
+                long delivered = hook.id().equals(K_SINK) && !hooks.progress().containsKey(K_SINK)
+                        ? changed ? latest - 1 : latest
+                        : hooks.progressOf(hook.id()).delivered();
                 List<Event> pending = events.stream().filter(e -> e.seq() > delivered).toList();
                 if (!pending.isEmpty()) {
                     due.add(new Due(hook, pending));
@@ -190,7 +205,7 @@ public class PushEvents implements ServerInfoListener {
                 updates.add(Map.of("ref", u.ref(), "before", u.oldId().name(), "after", u.newId().name()));
             }
             body.put("updates", updates);
-            events.add(new Event(push.getKey(), id, json.writeValueAsBytes(body)));
+            events.add(new Event(push.getKey(), id, (String) body.get("time"), json.writeValueAsBytes(body)));
         }
         return events;
     }
@@ -206,18 +221,29 @@ public class PushEvents implements ServerInfoListener {
 
     /** One event to one hook: retried with backoff and jitter; true once the receiver accepted it. */
     private Uni<Boolean> deliver(RepoName name, Hooks.Hook hook, Event event) {
-        String refused = Outbound.refusal(URI.create(hook.url()), config.allowLoopback(),
+        boolean sink = hook.id().equals(K_SINK);
+        String refused = sink ? null : Outbound.refusal(URI.create(hook.url()), config.allowLoopback(),
                 config.allowHosts().orElse(List.of()));
         if (refused != null) {
             return record(name, hook, event, 0, refused).replaceWith(false);
         }
-        HttpRequest request = HttpRequest.newBuilder(URI.create(hook.url())).timeout(config.timeout())
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(hook.url())).timeout(config.timeout())
                 .header("Content-Type", "application/json")
                 .header("User-Agent", "gitfn-hookshot")
-                .header("X-Gitfn-Event", "push")
-                .header("X-Gitfn-Delivery", event.id())
-                .header("X-Gitfn-Signature-256", "sha256=" + signature(hook.secret(), event.body()))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(event.body())).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(event.body()));
+        if (sink) {
+            // CloudEvents 1.0, binary mode: the attributes in ce- headers, the event as the body.
+            request.header("ce-specversion", "1.0").header("ce-id", event.id()).header("ce-type", "dev.gitfn.push")
+                    .header("ce-source", "/gitfn/" + name.value()).header("ce-subject", name.value())
+                    .header("ce-time", event.time());
+        } else {
+            request.header("X-Gitfn-Event", "push").header("X-Gitfn-Delivery", event.id())
+                    .header("X-Gitfn-Signature-256", "sha256=" + signature(hook.secret(), event.body()));
+        }
+        return send(name, hook, event, request.build());
+    }
+
+    private Uni<Boolean> send(RepoName name, Hooks.Hook hook, Event event, HttpRequest request) {
         int[] lastStatus = {0};
         return Uni.createFrom().completionStage(() -> http.sendAsync(request, HttpResponse.BodyHandlers.discarding()))
                 .ifNoItem().after(config.timeout()).fail()
@@ -260,7 +286,7 @@ public class PushEvents implements ServerInfoListener {
     }
 
     private static Hooks withAttempt(Hooks hooks, String hookId, Event event, int status, String error) {
-        if (hooks.hooks().stream().noneMatch(h -> h.id().equals(hookId))) {
+        if (!hookId.equals(K_SINK) && hooks.hooks().stream().noneMatch(h -> h.id().equals(hookId))) {
             return hooks; // removed meanwhile
         }
         Hooks.Progress was = hooks.progressOf(hookId);
@@ -364,9 +390,19 @@ public class PushEvents implements ServerInfoListener {
         throw new IOException("too much contention on " + key);
     }
 
+    /** The repositories a scan looks at: those with hooks, or every one when the sink is set. */
     private List<RepoName> reposWithHooks() {
         try {
             List<RepoName> repos = new ArrayList<>();
+            if (config.kSink().isPresent()) {
+                String suffix = ".git/" + StoreLayout.STATE_FILE;
+                for (String key : store.list("")) {
+                    if (key.endsWith(suffix)) {
+                        repos.add(RepoName.parse(key.substring(0, key.length() - suffix.length())));
+                    }
+                }
+                return repos;
+            }
             for (String key : store.list(StoreLayout.HOOKS_PREFIX)) {
                 if (key.endsWith(".json")) {
                     repos.add(RepoName.parse(key.substring(StoreLayout.HOOKS_PREFIX.length(), key.length() - 5)));

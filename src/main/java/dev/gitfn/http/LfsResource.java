@@ -33,6 +33,7 @@ import dev.gitfn.cache.PushSession;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.lfs.LargeFiles;
+import dev.gitfn.lfs.LfsLocks;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -50,11 +51,13 @@ public class LfsResource {
     private final RepositoryCache cache;
     private final AccessControl access;
     private final ObjectMapper json;
+    private final LfsLocks locks;
     /** gitfn.repos.default-quota-bytes (null: none). */
     private final Long defaultQuota;
 
     public LfsResource(LargeFiles files, AccessControl access, ObjectMapper json, RepositoryCache cache,
-            GitfnConfig config) {
+            GitfnConfig config, LfsLocks locks) {
+        this.locks = locks;
         this.cache = cache;
         this.defaultQuota = config.repos().defaultQuotaBytes().orElse(null);
         this.files = files;
@@ -194,6 +197,128 @@ public class LfsResource {
         }
         PushSession.Usage usage = new PushSession.Usage(current, current + adding);
         return usage.over(quota) ? Optional.of(message(507, usage.exceeded(admitted.name(), quota))) : Optional.empty();
+    }
+
+    // ---- locks (the LFS locks API) ----
+
+    /** {@code POST .../info/lfs/locks {"path":...}}: 201 with the lock, or 409 with the one already held. */
+    @POST
+    @Path("{repo: .+}/info/lfs/locks")
+    @Admit(Admit.Need.WRITE)
+    public Response lock(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, RoutingContext rc,
+            InputStream body) throws IOException {
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        cache.open(admitted.name()).close(); // a missing repository: 404, as for git
+        Optional<Response> refused = lfsJsonRefusal(contentType);
+        JsonNode request = refused.isPresent() ? null : readSmall(body);
+        if (request == null) {
+            return refused.orElseGet(LfsResource::tooLarge);
+        }
+        String path = request.path("path").asText("");
+        if (path.isEmpty() || path.length() > 4096 || path.chars().anyMatch(c -> c < 0x20)) {
+            return message(422, "path is the file's path in the repository");
+        }
+        LfsLocks.Outcome outcome;
+        try {
+            outcome = locks.lock(admitted.name(), path, ownerName(admitted));
+        } catch (IllegalStateException full) {
+            return message(422, full.getMessage());
+        }
+        String lock = json.writeValueAsString(outcome.lock());
+        return outcome.created() ? Response.status(201).type(LFS_JSON).entity("{\"lock\":" + lock + "}").build()
+                : Response.status(409).type(LFS_JSON).entity("{\"lock\":" + lock + ",\"message\":"
+                        + jsonString("already created lock") + "}").build();
+    }
+
+    /** {@code GET .../info/lfs/locks[?path=&id=&cursor=&limit=]}: the repository's locks, paged. */
+    @GET
+    @Path("{repo: .+}/info/lfs/locks")
+    @Admit(Admit.Need.READ)
+    public Response listLocks(@jakarta.ws.rs.QueryParam("path") String path, @jakarta.ws.rs.QueryParam("id") String id,
+            @jakarta.ws.rs.QueryParam("cursor") String cursor, @jakarta.ws.rs.QueryParam("limit") String limit,
+            RoutingContext rc) throws IOException {
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        cache.open(admitted.name()).close();
+        List<LfsLocks.Lock> all = locks.all(admitted.name()).stream()
+                .filter(l -> (path == null || l.path().equals(path)) && (id == null || l.id().equals(id))).toList();
+        return page(all, cursor, limit, page -> "{\"locks\":" + page + "}");
+    }
+
+    /** {@code POST .../info/lfs/locks/verify}: the pusher's locks ({@code ours}) and everyone else's ({@code theirs}). */
+    @POST
+    @Path("{repo: .+}/info/lfs/locks/verify")
+    @Admit(Admit.Need.WRITE)
+    public Response verifyLocks(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, RoutingContext rc,
+            InputStream body) throws IOException {
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        cache.open(admitted.name()).close();
+        Optional<Response> refused = lfsJsonRefusal(contentType);
+        JsonNode request = refused.isPresent() ? null : readSmall(body);
+        if (request == null) {
+            return refused.orElseGet(LfsResource::tooLarge);
+        }
+        String me = ownerName(admitted);
+        List<LfsLocks.Lock> all = locks.all(admitted.name());
+        String ours = json.writeValueAsString(all.stream().filter(l -> l.owner().name().equals(me)).toList());
+        String theirs = json.writeValueAsString(all.stream().filter(l -> !l.owner().name().equals(me)).toList());
+        return Response.ok("{\"ours\":" + ours + ",\"theirs\":" + theirs + "}", LFS_JSON).build();
+    }
+
+    /**
+     * {@code POST .../info/lfs/locks/<id>/unlock [{"force":true}]}: its owner unlocks it; with
+     * {@code force}, so may an admin or the repository's owner.
+     */
+    @POST
+    @Path("{repo: .+}/info/lfs/locks/{id}/unlock")
+    @Admit(Admit.Need.WRITE)
+    public Response unlock(@PathParam("id") String id, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            RoutingContext rc, InputStream body) throws IOException {
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        cache.open(admitted.name()).close();
+        Optional<Response> refused = lfsJsonRefusal(contentType);
+        JsonNode request = refused.isPresent() ? null : readSmall(body);
+        if (request == null) {
+            return refused.orElseGet(LfsResource::tooLarge);
+        }
+        boolean force = request.path("force").asBoolean(false);
+        String me = ownerName(admitted);
+        boolean manager = admitted.who().admin() || admitted.rules().isOwner(admitted.who());
+        try {
+            Optional<LfsLocks.Lock> removed = locks.unlock(admitted.name(), id,
+                    lock -> lock.owner().name().equals(me) || force && manager);
+            return removed.isPresent()
+                    ? Response.ok("{\"lock\":" + json.writeValueAsString(removed.get()) + "}", LFS_JSON).build()
+                    : message(404, "no lock " + id);
+        } catch (SecurityException notYours) {
+            return message(403, notYours.getMessage());
+        }
+    }
+
+    /** Who owns the locks a request makes: its user (with authentication off, everyone is one). */
+    private static String ownerName(Admitted admitted) {
+        return admitted.who().anonymous() ? "anonymous" : admitted.who().name();
+    }
+
+    /** One page of locks ({@code limit}, default 100, at most 1000) from {@code cursor} (an index). */
+    private Response page(List<LfsLocks.Lock> all, String cursor, String limit,
+            java.util.function.Function<String, String> wrap) throws IOException {
+        int from;
+        int max;
+        try {
+            from = cursor == null || cursor.isEmpty() ? 0 : Integer.parseInt(cursor);
+            max = limit == null || limit.isEmpty() ? 100 : Integer.parseInt(limit);
+        } catch (NumberFormatException e) {
+            return message(422, "cursor and limit are numbers");
+        }
+        if (from < 0 || max < 1 || max > 1000) {
+            return message(422, "limit is 1 to 1000, cursor at least 0");
+        }
+        List<LfsLocks.Lock> page = all.subList(Math.min(from, all.size()), Math.min(all.size(), from + max));
+        String body = wrap.apply(json.writeValueAsString(page));
+        if (from + max < all.size()) {
+            body = body.substring(0, body.length() - 1) + ",\"next_cursor\":\"" + (from + max) + "\"}";
+        }
+        return Response.ok(body, LFS_JSON).build();
     }
 
     /** This repository's LFS URL as the client reached it. */

@@ -94,6 +94,11 @@ public final class StoreLayout {
         return name.directory() + "/lfs/verified/" + oid;
     }
 
+    /** A repository's Git LFS file locks (beside its LFS objects, so a rename takes them along). */
+    public static String lfsLocksKey(RepoName name) {
+        return name.directory() + "/lfs/locks.json";
+    }
+
     /** Where every Git LFS object of a repository (and its verified marks) lives. */
     public static String lfsFolderKey(RepoName name) {
         return name.directory() + "/lfs/";

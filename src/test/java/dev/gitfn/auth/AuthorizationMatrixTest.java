@@ -127,7 +127,11 @@ public class AuthorizationMatrixTest {
         LFS_BATCH_UPLOAD(Access.WRITE, "POST /{repo}/info/lfs/objects/batch"),
         LFS_VERIFY(Access.WRITE, "POST /{repo}/info/lfs/verify"),
         LFS_PUT(Access.WRITE, "PUT /{repo}/info/lfs/objects/{oid}"),
-        LFS_GET(Access.READ, "GET /{repo}/info/lfs/objects/{oid}");
+        LFS_GET(Access.READ, "GET /{repo}/info/lfs/objects/{oid}"),
+        LFS_LOCKS(Access.READ, "GET /{repo}/info/lfs/locks"),
+        LFS_LOCKS_VERIFY(Access.WRITE, "POST /{repo}/info/lfs/locks/verify"),
+        LFS_LOCK(Access.WRITE, "POST /{repo}/info/lfs/locks"),
+        LFS_UNLOCK(Access.WRITE, "POST /{repo}/info/lfs/locks/{id}/unlock");
 
         final Access access;
         final String route;
@@ -355,8 +359,8 @@ public class AuthorizationMatrixTest {
                     // Allowed LFS requests about an object nobody uploaded: what the API answers for it.
                     int wanted = expected != 200 ? expected : switch (endpoint) {
                         case TUNNEL_UPLOAD, TUNNEL_RECEIVE -> 101;
-                        case LFS_VERIFY, LFS_PUT -> 422;
-                        case LFS_GET -> 404;
+                        case LFS_VERIFY, LFS_PUT, LFS_LOCK -> 422; // (a lock of no path: nothing changes)
+                        case LFS_GET, LFS_UNLOCK -> 404; // (no such lock)
                         default -> 200;
                     };
                     if (answer.status != wanted) {
@@ -559,6 +563,17 @@ public class AuthorizationMatrixTest {
             case LFS_PUT -> Http.send("PUT", uri("/" + repo + "/info/lfs/objects/" + LFS_OID), headers,
                     "not the oid's bytes".getBytes());
             case LFS_GET -> Http.send("GET", uri("/" + repo + "/info/lfs/objects/" + LFS_OID), headers, null);
+            case LFS_LOCKS -> Http.send("GET", uri("/" + repo + "/info/lfs/locks"), headers, null);
+            case LFS_LOCKS_VERIFY, LFS_LOCK, LFS_UNLOCK -> {
+                headers.put("Content-Type", "application/vnd.git-lfs+json");
+                String path = switch (endpoint) {
+                    case LFS_LOCKS_VERIFY -> "/info/lfs/locks/verify";
+                    case LFS_LOCK -> "/info/lfs/locks";
+                    default -> "/info/lfs/locks/000000000000/unlock";
+                };
+                yield Http.send("POST", uri("/" + repo + path), headers,
+                        (endpoint == Endpoint.LFS_LOCK ? "{\"path\":\"\"}" : "{}").getBytes());
+            }
         };
         if (r == null) {
             String service = endpoint == Endpoint.TUNNEL_UPLOAD ? "git-upload-pack" : "git-receive-pack";

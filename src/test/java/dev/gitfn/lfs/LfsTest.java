@@ -168,6 +168,87 @@ class LfsTest {
         assertEquals(200, again.statusCode(), again.body());
     }
 
+    @Test
+    void locksHaveOneHolderAndGitLfsSaysWho() throws Exception {
+        String alice = "la-" + suffix;
+        String bob = "lb-" + suffix;
+        String reader = "lr2-" + suffix;
+        String aliceToken = token(alice);
+        Git a = as(alice, aliceToken);
+        String bobToken = token(bob);
+        Git b = as(bob, bobToken);
+        Git r = as(reader, token(reader));
+        String repo = TestDirs.repoName("lfs/locks-" + suffix);
+        assertEquals(201, Http.json("POST", URI.create(base + "api/repos"), admin(), "{\"name\":\"" + repo + "\"}")
+                .statusCode());
+        assertEquals(200, Http.json("PUT", URI.create(base + "api/repos/" + repo + "/-/access"), admin(),
+                "{\"public\":false,\"read\":[\"" + reader + "\"],\"write\":[\"" + alice + "\",\"" + bob + "\"]}")
+                .statusCode());
+        String url = base + repo + ".git";
+        Path src = a.newRepo(work.resolve("locks-src"), 1);
+        a.ok(src, "lfs", "track", "*.psd");
+        Files.writeString(src.resolve("art.psd"), "layers");
+        a.ok(src, "add", ".gitattributes", "art.psd");
+        a.ok(src, "commit", "-q", "-m", "art");
+        a.ok(src, "push", url, "main");
+        a.ok(work, "clone", "-q", url, "a-clone");
+        b.ok(work, "clone", "-q", url, "b-clone");
+
+        Git.Result locked = a.run(work.resolve("a-clone"), "lfs", "lock", "art.psd");
+        assertEquals(0, locked.exitCode(), locked.err());
+        Git.Result taken = b.run(work.resolve("b-clone"), "lfs", "lock", "art.psd");
+        assertTrue(taken.exitCode() != 0, taken.out() + taken.err());
+        assertTrue((taken.out() + taken.err()).toLowerCase().contains("already"), taken.out() + taken.err());
+        String listed = b.ok(work.resolve("b-clone"), "lfs", "locks").out();
+        assertTrue(listed.contains("art.psd") && listed.contains(alice), listed);
+        Git.Result notHis = b.run(work.resolve("b-clone"), "lfs", "unlock", "art.psd");
+        assertTrue(notHis.exitCode() != 0, notHis.out() + notHis.err());
+        Git.Result byReader = r.run(work.resolve("b-clone"), "lfs", "lock", "other.psd");
+        assertTrue(byReader.exitCode() != 0, "a reader may not lock: " + byReader.err());
+        // Unlocked by its holder; then an admin breaks bob's lock with force.
+        a.ok(work.resolve("a-clone"), "lfs", "unlock", "art.psd");
+        b.ok(work.resolve("b-clone"), "lfs", "lock", "art.psd");
+        String verified = lfsPost(repo + ".git/info/lfs/locks/verify", Http.basic(bob, bobToken), "{}").body();
+        assertTrue(verified.startsWith("{\"ours\":[{") && verified.contains("art.psd")
+                && verified.endsWith("\"theirs\":[]}"), verified);
+        Matcher id = Pattern.compile("\"id\":\"([0-9a-f]+)\"").matcher(lfsGet(repo + ".git/info/lfs/locks?path=art.psd",
+                admin()).body());
+        assertTrue(id.find());
+        assertEquals(403, lfsPost(repo + ".git/info/lfs/locks/" + id.group(1) + "/unlock", Http.basic(alice, aliceToken),
+                "{\"force\":true}").statusCode(), "force is for managers");
+        assertEquals(200, lfsPost(repo + ".git/info/lfs/locks/" + id.group(1) + "/unlock", admin(), "{\"force\":true}")
+                .statusCode());
+
+        // Two clients racing for one path: one lock.
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> racers = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                racers.add(pool.submit(() -> lfsPost(repo + ".git/info/lfs/locks", admin(),
+                        "{\"path\":\"race.psd\"}").statusCode()));
+            }
+            java.util.List<Integer> statuses = new java.util.ArrayList<>();
+            for (var f : racers) {
+                statuses.add(f.get());
+            }
+            assertEquals(1, statuses.stream().filter(st -> st == 201).count(), statuses.toString());
+            assertEquals(7, statuses.stream().filter(st -> st == 409).count(), statuses.toString());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private HttpResponse<String> lfsPost(String path, String authorization, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", LFS_JSON)
+                .header("Accept", LFS_JSON).header("Authorization", authorization)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> lfsGet(String path, String authorization) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept", LFS_JSON)
+                .header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private static long sizeOf(URI repoApi) {
         HttpResponse<String> info = Http.json("GET", repoApi, Http.basic("admin", TransportsProfile.ADMIN_TOKEN), null);
         Matcher m = Pattern.compile("\"sizeBytes\":(\\d+)").matcher(info.body());

@@ -63,17 +63,19 @@ public class LfsLocks {
     /** Locks {@code path} for {@code owner}, unless someone holds it (then that lock, not created). */
     public Outcome lock(RepoName repo, String path, String owner) throws IOException {
         String key = StoreLayout.lfsLocksKey(repo);
+        String id = Tokens.newId();
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             Optional<Versioned> current = read(repo);
             List<Lock> locks = current.map(v -> parse(v.data()).locks()).orElse(List.of());
             Optional<Lock> held = locks.stream().filter(l -> l.path().equals(path)).findFirst();
             if (held.isPresent()) {
-                return new Outcome(held.get(), false);
+                // Ours when the last write did land and only its answer was lost (RGW's 500 on a busy key).
+                return new Outcome(held.get(), held.get().id().equals(id));
             }
             if (locks.size() >= MAX_LOCKS) {
                 throw new IllegalStateException("this repository holds " + MAX_LOCKS + " locks already");
             }
-            Lock made = new Lock(Tokens.newId(), path, new Owner(owner), Instant.now().toString());
+            Lock made = new Lock(id, path, new Owner(owner), Instant.now().toString());
             List<Lock> next = new ArrayList<>(locks);
             next.add(made);
             try {

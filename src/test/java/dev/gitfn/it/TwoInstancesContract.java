@@ -233,6 +233,39 @@ abstract class TwoInstancesContract {
         }
     }
 
+    /** Two clients lock one LFS path through the two instances at once: one lock, the other told it is held. */
+    @Test
+    void lfsLocksRacingThroughBothInstancesGiveOneLock() throws Exception {
+        String repo = newRepo("shared/locks");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 5; round++) {
+                String body = "{\"path\":\"file-" + round + ".psd\"}";
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<Future<Integer>> racers = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    String url = (i % 2 == 0 ? a : b).url() + repo + "/info/lfs/locks";
+                    racers.add(pool.submit(() -> {
+                        go.await();
+                        return Http.send("POST", URI.create(url), Map.of("Content-Type",
+                                "application/vnd.git-lfs+json"), body.getBytes()).statusCode();
+                    }));
+                }
+                go.countDown();
+                List<Integer> statuses = new ArrayList<>();
+                for (Future<Integer> f : racers) {
+                    statuses.add(f.get());
+                }
+                assertEquals(1, statuses.stream().filter(st -> st == 201).count(), "round " + round + ": " + statuses);
+                assertEquals(7, statuses.stream().filter(st -> st == 409).count(), "round " + round + ": " + statuses);
+            }
+            String listed = Http.get(URI.create(b.url() + repo + "/info/lfs/locks")).body();
+            assertEquals(5, listed.split("\"path\"", -1).length - 1, listed);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /**
      * Compactions (on demand through both instances, and the ones pushes start by
      * themselves) while pushes land through both and clones run: every acknowledged push

@@ -112,10 +112,14 @@ public class PushEvents implements ServerInfoListener {
      * even of a repository it has not heard of before; a scan starts the sink after it).
      */
     public void kick(RepoName name, boolean changed) {
-        if (!running.add(name)) {
-            again.add(name);
-            return;
+        again.add(name); // seen by the run under way, if one is: it runs once more
+        if (running.add(name)) {
+            start(name, changed);
         }
+    }
+
+    private void start(RepoName name, boolean changed) {
+        again.remove(name);
         deliverDue(name, changed).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).subscribe().with(
                 done -> finished(name), failure -> {
                     LOG.warnf(failure, "push events of %s: the next scan tries again", name);
@@ -125,8 +129,8 @@ public class PushEvents implements ServerInfoListener {
 
     private void finished(RepoName name) {
         running.remove(name);
-        if (again.remove(name)) {
-            kick(name, true);
+        if (again.contains(name) && running.add(name)) {
+            start(name, true);
         }
     }
 

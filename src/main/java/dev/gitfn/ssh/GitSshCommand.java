@@ -82,7 +82,8 @@ final class GitSshCommand extends ChannelCommand {
                     ssh.protocol().uploadPackSession(repo, version, in, buffered);
                 }
             } else {
-                ssh.cache().openForPush(admitted.name(), ssh.admission().createdByPush(admitted, Transport.SSH)).close(); // 404 before any advertisement
+                // 404 before any advertisement
+                ssh.cache().openForPush(admitted.name(), ssh.admission().createdByPush(admitted, Transport.SSH)).close();
                 ssh.protocol().receivePackSession(admitted.name(), admitted.rules(),
                         admitted.pusher(Transport.SSH), in, buffered);
             }

@@ -148,8 +148,8 @@ public class SshTransport {
     /**
      * Public-key sign-in (the signature is checked by MINA after this says yes): a key
      * listed for a user or as a repository's deploy key, or any key when authentication is
-     * off. Runs on an SSH I/O thread and waits for the lookup, which is a cached record read (one conditional store read
-     * per key and {@code gitfn.auth.cache-ttl}).
+     * off. Runs on an SSH I/O thread and waits for the lookup, which is a cached record read
+     * (one conditional store read per key and {@code gitfn.auth.cache-ttl}).
      */
     private boolean authenticate(String username, PublicKey key, ServerSession session) {
         SshPublicKey presented;

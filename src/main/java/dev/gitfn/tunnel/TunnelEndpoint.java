@@ -172,7 +172,8 @@ public class TunnelEndpoint {
             return new Accepted(admitted.name(), service, version, admitted.rules(), cache.open(admitted.name()),
                     admitted.pusher(Transport.TUNNEL));
         }
-        cache.openForPush(admitted.name(), admission.createdByPush(admitted, Transport.TUNNEL)).close(); // 404 now; the push takes its own lease
+        // 404 now; the push takes its own lease
+        cache.openForPush(admitted.name(), admission.createdByPush(admitted, Transport.TUNNEL)).close();
         return new Accepted(admitted.name(), service, version, admitted.rules(), null,
                 admitted.pusher(Transport.TUNNEL));
     }

@@ -129,7 +129,7 @@ class DeployCredentialsTest {
                 .statusCode());
 
         // Expired and revoked tokens are refused alike, at once.
-        String soon = java.time.Instant.now().plusSeconds(2).toString();
+        String soon = java.time.Instant.now().plusSeconds(5).toString();
         String expiring = field(Http.json("POST", api("/api/repos/" + repo + "/-/deploy-tokens"), ownerAuth,
                 "{\"expiresAt\":\"" + soon + "\"}").body(), "token");
         git.ok(work, "ls-remote", url(expiring, repo));
@@ -138,7 +138,7 @@ class DeployCredentialsTest {
                 null).statusCode());
         Git.Result revoked = git.run(work, "ls-remote", url(readToken, repo));
         assertNotEquals(0, revoked.exitCode());
-        Thread.sleep(2100);
+        Thread.sleep(5100);
         Git.Result expired = git.run(work, "ls-remote", url(expiring, repo));
         assertNotEquals(0, expired.exitCode());
         assertEquals(revoked.err().replace(readToken, "T").replaceAll("deploy:[^@]*@", ""),

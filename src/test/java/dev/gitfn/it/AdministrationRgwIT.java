@@ -85,7 +85,7 @@ class AdministrationRgwIT {
 
             // An expired token is refused; a token cannot outgrant its user once the user loses access.
             HttpResponse<String> soon = Http.json("POST", api.resolve("/api/user/tokens"), ownerAuth,
-                    "{\"name\":\"soon\",\"expiresAt\":\"" + java.time.Instant.now().plusSeconds(2) + "\"}");
+                    "{\"name\":\"soon\",\"expiresAt\":\"" + java.time.Instant.now().plusSeconds(6) + "\"}");
             String soonUrl = server.url().replace("http://", "http://" + owner + ":" + field(soon.body(), "token") + "@")
                     + repo + ".git";
             git.ok(work, "ls-remote", soonUrl);
@@ -100,7 +100,7 @@ class AdministrationRgwIT {
                     "{\"public\":false,\"read\":[],\"write\":[]}").statusCode());
             assertNotEquals(0, git.run(work.resolve("ci"), "push", writerUrl, "main:refs/heads/wes2").exitCode(),
                     "the user lost access: so did the token");
-            Thread.sleep(2100);
+            Thread.sleep(6100);
             assertNotEquals(0, git.run(work, "ls-remote", soonUrl).exitCode(), "expired");
 
             // A force push, undone from the history, kept through a full maintenance run.

@@ -153,20 +153,7 @@ public class AccessControl {
         }
         String hash = Tokens.hash(secret);
         return Optional.of(directory.deployAsync(repo).map(deploy -> {
-            UserRecord.TokenRecord match = null;
-            for (UserRecord.TokenRecord token : deploy.tokens()) {
-                if (Tokens.same(hash, token.sha256())) { // no early exit: constant time per repository
-                    match = token;
-                }
-            }
-            if (match == null) {
-                throw new AuthenticationRequiredException("wrong user name or token");
-            }
-            if (match.expired(clock.instant())) {
-                // Refused exactly as a revoked token is: the client learns nothing more.
-                throw new AuthenticationRequiredException("wrong user name or token",
-                        "token " + match.id() + " expired at " + match.expiresAt());
-            }
+            UserRecord.TokenRecord match = validToken(hash, deploy.tokens());
             return Principal.deploy(repo, match.id(), match.scopeSet());
         }));
     }
@@ -355,25 +342,33 @@ public class AccessControl {
         }
         String hash = Tokens.hash(secret);
         return directory.userAsync(user).map(record -> {
-            UserRecord.TokenRecord match = null;
-            for (UserRecord.TokenRecord token : record.map(UserRecord::tokens).orElse(List.of())) {
-                if (Tokens.same(hash, token.sha256())) { // no early exit: constant time per user
-                    match = token;
-                }
-            }
-            if (match == null) {
-                throw new AuthenticationRequiredException("wrong user name or token");
-            }
-            if (match.expired(clock.instant())) {
-                // Refused exactly as a revoked token is: the client learns nothing more.
-                throw new AuthenticationRequiredException("wrong user name or token",
-                        "token " + match.id() + " expired at " + match.expiresAt());
-            }
+            UserRecord.TokenRecord match = validToken(hash, record.map(UserRecord::tokens).orElse(List.of()));
             tokenUses.noteUse(record.get().name(), match);
             Set<String> groups = Set.copyOf(record.get().groups());
             return new Principal(record.get().name(), groups, groups.contains(adminGroup), match.id(),
                     match.scopeSet());
         });
+    }
+
+    /**
+     * The token among {@code tokens} whose hash is {@code hash}, if it has not expired; else
+     * 401, an expired one answered exactly as a wrong or revoked one (the log says why).
+     */
+    private UserRecord.TokenRecord validToken(String hash, List<UserRecord.TokenRecord> tokens) {
+        UserRecord.TokenRecord match = null;
+        for (UserRecord.TokenRecord token : tokens) {
+            if (Tokens.same(hash, token.sha256())) { // no early exit: constant time per record
+                match = token;
+            }
+        }
+        if (match == null) {
+            throw new AuthenticationRequiredException("wrong user name or token");
+        }
+        if (match.expired(clock.instant())) {
+            throw new AuthenticationRequiredException("wrong user name or token",
+                    "token " + match.id() + " expired at " + match.expiresAt());
+        }
+        return match;
     }
 
     private boolean isAdminToken(String secret) {

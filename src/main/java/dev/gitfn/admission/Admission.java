@@ -124,6 +124,18 @@ public class Admission {
                 .onFailure().transform(this::typed);
     }
 
+    /**
+     * Admits a visitor of the web view's pages that name no repository (the list, sign-in):
+     * who its credentials say, anonymous without any; wrong ones count as a failed sign-in.
+     */
+    public Uni<Principal> admitVisitor(Transport transport, Client client, String authorization,
+            boolean stateChanging) {
+        return Uni.createFrom().voidItem().invoke(() -> browsers.check(client, access.enabled(), stateChanging))
+                .flatMap(ok -> signedIn(transport, client, Credentials.header(authorization), null,
+                        access.authenticate(authorization)))
+                .onFailure().transform(this::typed);
+    }
+
     /** Admits a request to manage the repository at {@code repoPath}: an admin or its owner. */
     public Uni<Admitted> admitManager(Transport transport, Client client, String authorization, String repoPath,
             boolean stateChanging) {

@@ -8,6 +8,8 @@ public enum Transport {
     TUNNEL(true),
     /** The JSON API under {@code /api}. */
     API(true),
+    /** The read-only web view's pages. */
+    WEB(true),
     /** git over SSH ({@code git-upload-pack} / {@code git-receive-pack} as the exec command). */
     SSH(false),
     /** git's own daemon protocol ({@code git://}): anonymous and read-only. */

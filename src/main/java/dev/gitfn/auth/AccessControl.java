@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.gitfn.repo.RepoName;
 import dev.gitfn.repo.RepoNotFoundException;
 import dev.gitfn.config.GitfnConfig;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 
@@ -101,9 +102,7 @@ public class AccessControl {
         }
         Uni<Principal> signedIn = deployPrincipal(credentials, repo).orElseGet(() -> authenticate(credentials));
         return signedIn.flatMap(who -> directory.accessAsync(repo).map(access -> {
-            // A deploy credential holds for its repository whatever the access lists say.
-            boolean allowed = who.deployOnly() ? repo.equals(who.deployRepo())
-                    : permission == Permission.READ ? access.canRead(who) : access.canWrite(who);
+            boolean allowed = allows(who, repo, access, permission);
             if (allowed && !who.scoped(permission)) {
                 // The user may; the token it came with may not (a read-only CI token pushing).
                 throw new AccessDeniedException("this token's scopes " + Scope.names(who.scopes()) + " do not allow "
@@ -122,6 +121,35 @@ public class AccessControl {
             }
             throw new AccessDeniedException(who + " may not push to " + repo);
         }));
+    }
+
+    /** The one rule of who may read or push, before token scopes. */
+    private static boolean allows(Principal who, RepoName repo, RepoAccess access, Permission permission) {
+        // A deploy credential holds for its repository whatever the access lists say.
+        return who.deployOnly() ? repo.equals(who.deployRepo())
+                : permission == Permission.READ ? access.canRead(who) : access.canWrite(who);
+    }
+
+    /**
+     * The repositories of {@code repos} that {@code who} may read, by the same rule (and token
+     * scopes) as {@link #authorize}, in their order: what a listing may show without
+     * revealing a private repository's name.
+     */
+    public Uni<List<RepoName>> readable(Principal who, List<RepoName> repos) {
+        if (!enabled()) {
+            return Uni.createFrom().item(List.copyOf(repos));
+        }
+        if (!who.scoped(Permission.READ)) {
+            return Uni.createFrom().item(List.of());
+        }
+        return Multi.createFrom().iterable(repos)
+                .onItem().transformToUni(repo -> directory.accessAsync(repo)
+                        .map(access -> allows(who, repo, access, Permission.READ) ? Optional.of(repo)
+                                : Optional.<RepoName>empty()))
+                .merge(8)
+                .filter(Optional::isPresent).map(Optional::get)
+                .collect().asList()
+                .map(found -> repos.stream().filter(found::contains).toList());
     }
 
     /**

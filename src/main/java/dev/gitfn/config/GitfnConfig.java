@@ -66,6 +66,38 @@ public interface GitfnConfig {
     /** The audit log: administrative actions, rewrites of history and refused sign-ins. */
     Audit audit();
 
+    /** The read-only web view ({@code /}, {@code /<repo>}, ...). */
+    Web web();
+
+    interface Web {
+        /** Serve the web view; off, its addresses answer 404 and git's own URLs are unchanged. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How long a browser sign-in lasts: the session cookie's {@code Max-Age}. */
+        @WithDefault("8h")
+        Duration sessionMaxAge();
+
+        /** Files larger than this are offered as a download instead of being shown. */
+        @WithDefault("1M")
+        MemorySize maxBlobView();
+
+        /** Commits on one page of a log. */
+        @WithDefault("50")
+        int commitsPerPage();
+
+        /** Changed files on one page of a commit's diff. */
+        @WithDefault("30")
+        int diffFilesPerPage();
+
+        /** Lines of one file's diff shown before it is cut (the full file stays a click away). */
+        @WithDefault("2000")
+        int maxDiffLines();
+
+        /** The host shown in SSH clone URLs (default: the host the page was asked for, without its port). */
+        Optional<String> sshHost();
+    }
+
     interface Audit {
         /**
          * How often entries not yet stored (refused sign-ins) are written to the store, one

@@ -19,6 +19,7 @@ import dev.gitfn.auth.Permission;
 import dev.gitfn.auth.Principal;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.protocol.GitService;
+import dev.gitfn.web.WebSession;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -38,8 +39,13 @@ public class AdmissionFilter {
     private final Admission admission;
     private final long maxApiBody;
 
-    public AdmissionFilter(Admission admission, GitfnConfig config) {
+    private final boolean webEnabled;
+    private final WebPages webPages;
+
+    public AdmissionFilter(Admission admission, GitfnConfig config, WebPages webPages) {
         this.admission = admission;
+        this.webEnabled = config.web().enabled();
+        this.webPages = webPages;
         this.maxApiBody = config.limits().maxApiBody().asLongValue();
     }
 
@@ -61,6 +67,12 @@ public class AdmissionFilter {
         return who;
     }
 
+    /** Where a request comes from, as admission checks it. */
+    static Client client(RoutingContext rc) {
+        return new Client(rc.request().remoteAddress() == null ? null : rc.request().remoteAddress().hostAddress(),
+                rc.request().getHeader(HttpHeaders.HOST), rc.request().getHeader("Origin"));
+    }
+
     @ServerRequestFilter(nonBlocking = true)
     public Uni<Response> admit(ContainerRequestContext request, ResourceInfo resource, RoutingContext rc) {
         Method method = resource.getResourceMethod();
@@ -77,9 +89,7 @@ public class AdmissionFilter {
                     "endpoint without admission")));
         }
         String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        Client client = new Client(rc.request().remoteAddress() == null ? null
-                : rc.request().remoteAddress().hostAddress(), request.getHeaderString(HttpHeaders.HOST),
-                request.getHeaderString("Origin"));
+        Client client = client(rc);
         try {
             Runnable release = admission.enter(client);
             rc.addEndHandler(ended -> release.run());
@@ -88,6 +98,9 @@ public class AdmissionFilter {
         }
         Uni<?> step;
         Admit.Need need = admit.value();
+        if (need == Admit.Need.VIEW || need == Admit.Need.VISIT) {
+            return webPage(request, rc, need, client, authorization);
+        }
         if (need == Admit.Need.ADMIN || need == Admit.Need.SIGNED_IN || need == Admit.Need.MANAGE) {
             String verb = request.getMethod();
             boolean stateChanging = !verb.equals("GET") && !verb.equals("HEAD");
@@ -141,6 +154,35 @@ public class AdmissionFilter {
                 .onFailure(Refusal.class).recoverWithItem(r -> lfs ? HttpRefusals.lfs((Refusal) r)
                         : HttpRefusals.response((Refusal) r))
                 // Store reads may answer on other threads: carry on where the request lives.
+                .emitOn(task -> context.runOnContext(v -> task.run()));
+    }
+
+    /**
+     * The web view's admission: the session cookie stands for the {@code Authorization}
+     * header here and nowhere else (git's endpoints and the API never read it, so a cross-site
+     * form cannot push or administer with it). Refusals are pages.
+     */
+    private Uni<Response> webPage(ContainerRequestContext request, RoutingContext rc, Admit.Need need, Client client,
+            String authorization) {
+        if (!webEnabled) {
+            return Uni.createFrom().item(Response.status(Response.Status.NOT_FOUND).build());
+        }
+        String credentials = authorization != null ? authorization
+                : WebSession.credentials(request.getCookies().get(WebSession.COOKIE)).orElse(null);
+        boolean stateChanging = !request.getMethod().equals("GET") && !request.getMethod().equals("HEAD");
+        Uni<?> step = need == Admit.Need.VISIT
+                ? admission.admitVisitor(Transport.WEB, client, credentials, stateChanging)
+                        .invoke(who -> rc.put(PRINCIPAL, who))
+                : admission.admit(Transport.WEB, client, credentials,
+                        request.getUriInfo().getPathParameters().getFirst("repo"), Permission.READ)
+                        .invoke(admitted -> {
+                            rc.put(ADMITTED, admitted);
+                            rc.put(PRINCIPAL, admitted.who());
+                        });
+        Context context = Vertx.currentContext();
+        boolean presented = credentials != null && !credentials.isBlank();
+        return step.map(ok -> (Response) null)
+                .onFailure(Refusal.class).recoverWithItem(r -> webPages.refusal((Refusal) r, presented, rc))
                 .emitOn(task -> context.runOnContext(v -> task.run()));
     }
 

@@ -30,6 +30,14 @@ public @interface Admit {
         /** Any signed-in user, for the API about itself ({@code /api/user}). */
         SIGNED_IN,
         /** An admin or the owner of the repository named by the {@code repo} path parameter. */
-        MANAGE
+        MANAGE,
+        /**
+         * A web view page of the repository named by {@code repo}: read, with the session cookie
+         * as credentials too; a refusal is a page, and never tells a private repository from a
+         * missing one.
+         */
+        VIEW,
+        /** A web view page that names no repository: anyone, signed in or not (session cookie too). */
+        VISIT
     }
 }

@@ -105,9 +105,9 @@ public class AuthorizationMatrixTest {
         PUBLIC, PRIVATE, PROTECTED, MISSING
     }
 
-    /** What an endpoint needs. */
+    /** What an endpoint needs: VIEW is reading through the web view (a page, with the session cookie). */
     enum Access {
-        READ, WRITE
+        READ, WRITE, VIEW
     }
 
     /** Every git endpoint on every transport. */
@@ -131,7 +131,13 @@ public class AuthorizationMatrixTest {
         LFS_LOCKS(Access.READ, "GET /{repo}/info/lfs/locks"),
         LFS_LOCKS_VERIFY(Access.WRITE, "POST /{repo}/info/lfs/locks/verify"),
         LFS_LOCK(Access.WRITE, "POST /{repo}/info/lfs/locks"),
-        LFS_UNLOCK(Access.WRITE, "POST /{repo}/info/lfs/locks/{id}/unlock");
+        LFS_UNLOCK(Access.WRITE, "POST /{repo}/info/lfs/locks/{id}/unlock"),
+        WEB_REPO(Access.VIEW, "GET /{repo}"),
+        WEB_TREE(Access.VIEW, "GET /{repo}/tree{rest}"),
+        WEB_BLOB(Access.VIEW, "GET /{repo}/blob/{rest}"),
+        WEB_RAW(Access.VIEW, "GET /{repo}/raw/{rest}"),
+        WEB_COMMITS(Access.VIEW, "GET /{repo}/commits{rest}"),
+        WEB_COMMIT(Access.VIEW, "GET /{repo}/commit/{id}");
 
         final Access access;
         final String route;
@@ -202,8 +208,14 @@ public class AuthorizationMatrixTest {
             new ApiRoute("POST", "/api/publish", 200),
             new ApiRoute("GET", "/api/audit", 200));
 
-    /** The access rule for git's endpoints. */
+    /** The access rule for git's endpoints, and the web view's. */
     static int expectedGit(Who who, Kind kind, Access access) {
+        if (access == Access.VIEW) {
+            // As reading with git, but a page: what the anonymous may not see is as missing (no
+            // password prompt); wrong credentials end the session (401, without a challenge).
+            int read = expectedGit(who, kind, Access.READ);
+            return read == 401 && who == Who.ANONYMOUS ? 404 : read;
+        }
         if (who.badCredentials()) {
             return 401; // wrong credentials are never treated as anonymous
         }
@@ -367,7 +379,19 @@ public class AuthorizationMatrixTest {
                         failures.add(row + ": expected " + wanted + ", got " + answer.status + " " + answer.body);
                         continue;
                     }
-                    if (answer.status == 401 && !"Basic realm=\"gitfn\"".equals(answer.challenge)) {
+                    if (endpoint.access == Access.VIEW) {
+                        if (answer.challenge != null) {
+                            failures.add(row + ": a page with a password challenge");
+                        }
+                        // "file 1" is a commit subject of every repository here, in no address.
+                        if (answer.status != 200 && answer.body.contains("file 1")) {
+                            failures.add(row + ": a refused page shows the repository's content");
+                        }
+                        if (answer.status == 200 && endpoint != Endpoint.WEB_RAW && endpoint != Endpoint.WEB_BLOB
+                                && endpoint != Endpoint.WEB_TREE && !answer.body.contains("file 1")) {
+                            failures.add(row + ": an allowed page does not show the repository's content");
+                        }
+                    } else if (answer.status == 401 && !"Basic realm=\"gitfn\"".equals(answer.challenge)) {
                         failures.add(row + ": 401 without git's Basic challenge");
                     }
                     boolean changes = endpoint == Endpoint.RECEIVE_PACK && expected == 200 && kind != Kind.PROTECTED;
@@ -418,6 +442,71 @@ public class AuthorizationMatrixTest {
         assertTrue(failures.isEmpty(), failures.size() + " rows differ:\n" + String.join("\n", failures));
     }
 
+    /** The web view's pages that name no repository (the list, signing in and out). */
+    static final List<String> WEB_VISIT = List.of("GET ", "GET /-/signin", "POST /-/signin", "POST /-/signout");
+
+    /**
+     * The list of repositories shows exactly those the visitor may read; signing in takes the
+     * credentials git would take, refuses any other; a deploy token signs no one in.
+     */
+    @Test
+    void everyWebVisitorPageForEveryIdentity() throws Exception {
+        List<String> failures = new ArrayList<>();
+        for (Who who : Who.values()) {
+            Map<String, String> headers = new HashMap<>();
+            String authorization = CREDENTIALS.get(who);
+            if (authorization != null) {
+                headers.put("Cookie", "gitfn_session=" + java.util.Base64.getUrlEncoder().withoutPadding()
+                        .encodeToString(authorization.getBytes(StandardCharsets.UTF_8)));
+            }
+            boolean signsIn = authorization != null && !who.badCredentials() && who != Who.DEPLOY_READ_TOKEN;
+            HttpResponse<String> index = Http.send("GET", uri("/"), headers, null);
+            int expected = authorization == null || signsIn ? 200 : 401;
+            if (index.statusCode() != expected) {
+                failures.add("GET / " + who + ": expected " + expected + ", got " + index.statusCode());
+                continue;
+            }
+            for (Kind kind : List.of(Kind.PUBLIC, Kind.PRIVATE, Kind.PROTECTED)) {
+                boolean listed = index.body().contains(">" + REPOS.get(kind) + "<");
+                boolean mayRead = expected == 200 && expectedGit(who, kind, Access.READ) == 200;
+                if (listed != mayRead) {
+                    failures.add("GET / " + who + ": " + kind + (listed ? " listed" : " not listed"));
+                }
+            }
+            String[] form = formOf(authorization);
+            HttpResponse<String> signIn = Http.send("POST", uri("/-/signin"),
+                    Map.of("Content-Type", "application/x-www-form-urlencoded"),
+                    ("user=" + java.net.URLEncoder.encode(form[0], StandardCharsets.UTF_8) + "&token="
+                            + java.net.URLEncoder.encode(form[1], StandardCharsets.UTF_8)).getBytes());
+            int signInExpected = authorization == null ? 400 : signsIn ? 303 : 401;
+            if (signIn.statusCode() != signInExpected
+                    || signIn.headers().firstValue("Set-Cookie").isPresent() != (signInExpected == 303)) {
+                failures.add("POST /-/signin " + who + ": expected " + signInExpected + ", got " + signIn.statusCode());
+            }
+        }
+        if (Http.send("GET", uri("/-/signin"), Map.of(), null).statusCode() != 200) {
+            failures.add("GET /-/signin: no form");
+        }
+        HttpResponse<String> out = Http.send("POST", uri("/-/signout"),
+                Map.of("Content-Type", "application/x-www-form-urlencoded"), new byte[0]);
+        if (out.statusCode() != 303 || !out.headers().firstValue("Set-Cookie").orElse("").contains("Max-Age=0")) {
+            failures.add("POST /-/signout: " + out.statusCode());
+        }
+        assertTrue(failures.isEmpty(), failures.size() + " rows differ:\n" + String.join("\n", failures));
+    }
+
+    /** The sign-in form's fields for an Authorization value: user and token for Basic, the token alone for Bearer. */
+    private static String[] formOf(String authorization) {
+        if (authorization == null) {
+            return new String[] {"", ""};
+        }
+        if (authorization.startsWith("Bearer ")) {
+            return new String[] {"", authorization.substring(7)};
+        }
+        String pair = new String(java.util.Base64.getDecoder().decode(authorization.substring(6)), StandardCharsets.UTF_8);
+        return pair.split(":", 2);
+    }
+
     /** A new endpoint that this table does not cover fails the build. */
     @Test
     void theTableCoversEveryEndpoint() throws Exception {
@@ -443,6 +532,7 @@ public class AuthorizationMatrixTest {
             }
         }
         served.add("GET /{repo}/ws"); // the tunnel, a Vert.x route
+        covered.addAll(WEB_VISIT); // everyWebVisitorPageForEveryIdentity
         Set<String> missing = new TreeSet<>(served);
         missing.removeAll(covered);
         assertTrue(missing.isEmpty(), "endpoints the authorization matrix does not cover: " + missing);
@@ -549,6 +639,23 @@ public class AuthorizationMatrixTest {
             case DUMB_PACK -> Http.send("GET", uri("/" + repo + "/objects/pack/" + pack + ".pack"), headers, null);
             case DUMB_IDX -> Http.send("GET", uri("/" + repo + "/objects/pack/" + pack + ".idx"), headers, null);
             case TUNNEL_UPLOAD, TUNNEL_RECEIVE -> null;
+            case WEB_REPO, WEB_TREE, WEB_BLOB, WEB_RAW, WEB_COMMITS, WEB_COMMIT -> {
+                // A browser's request: the credentials in the session cookie, not a header.
+                String authorization = headers.remove("Authorization");
+                if (authorization != null) {
+                    headers.put("Cookie", "gitfn_session=" + java.util.Base64.getUrlEncoder().withoutPadding()
+                            .encodeToString(authorization.getBytes(StandardCharsets.UTF_8)));
+                }
+                String page = "/" + REPOS.get(kind) + switch (endpoint) {
+                    case WEB_TREE -> "/tree/main";
+                    case WEB_BLOB -> "/blob/main/file-0.txt";
+                    case WEB_RAW -> "/raw/main/file-0.txt";
+                    case WEB_COMMITS -> "/commits/main";
+                    case WEB_COMMIT -> "/commit/" + main;
+                    default -> "";
+                };
+                yield Http.send("GET", uri(page), headers, null);
+            }
             case LFS_BATCH_DOWNLOAD, LFS_BATCH_UPLOAD -> {
                 headers.put("Content-Type", "application/vnd.git-lfs+json");
                 String operation = endpoint == Endpoint.LFS_BATCH_UPLOAD ? "upload" : "download";

@@ -151,7 +151,7 @@ class TransportMatrixTest {
         List<String> failures = new ArrayList<>();
         for (Kind kind : Kind.values()) {
             for (SshWho who : SshWho.values()) {
-                for (Access access : Access.values()) {
+                for (Access access : List.of(Access.READ, Access.WRITE)) { // (VIEW is the web view's)
                     String row = "ssh " + access + " " + kind + " " + who;
                     Git as = new Git(work.resolve("home")).withEnv("GIT_SSH_COMMAND", client.gitSshCommand(KEYS.get(who)));
                     String url = "ssh://git@127.0.0.1:" + ssh.port() + "/" + REPOS.get(kind) + ".git";
@@ -179,7 +179,7 @@ class TransportMatrixTest {
     void gitDaemonServesPublicRepositoriesOnlyAndNeverPushes() throws Exception {
         List<String> failures = new ArrayList<>();
         for (Kind kind : Kind.values()) {
-            for (Access access : Access.values()) {
+            for (Access access : List.of(Access.READ, Access.WRITE)) { // (VIEW is the web view's)
                 String row = "git:// " + access + " " + kind;
                 String url = "git://127.0.0.1:" + daemon.port() + "/" + REPOS.get(kind) + ".git";
                 byte[] before = state(kind);

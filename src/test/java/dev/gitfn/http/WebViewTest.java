@@ -91,7 +91,12 @@ class WebViewTest {
 
     /** A repository with history worth showing: branches with slashes, a tag, a binary, a large file, hostile names. */
     private Path pushContent(String repo) throws Exception {
-        Path src = git.newRepo(work.resolve("src-" + repo.replace('/', '_')), 5);
+        return pushContent(git, work.resolve("src-" + repo.replace('/', '_')), url(repo));
+    }
+
+    /** {@link #pushContent(String)} for any server: pushes to {@code url} from a new repository at {@code dir}. */
+    static Path pushContent(Git git, Path dir, String url) throws Exception {
+        Path src = git.newRepo(dir, 5);
         Files.writeString(src.resolve("README.md"), "# Hello\n\nSee [the docs](docs/guide.md).\n\n"
                 + "<script>window.pwned=1</script>\n\n[click](javascript:alert(1))\n\n"
                 + "<img src=x onerror=\"window.pwned=2\">\n");
@@ -108,7 +113,7 @@ class WebViewTest {
         Files.writeString(src.resolve("docs/guide.md"), "changed on a branch\n");
         git.ok(src, "commit", "-q", "-am", "branch change");
         git.ok(src, "checkout", "-q", "main");
-        git.ok(src, "push", "-q", url(repo), "main", "feature/x", "v1.0");
+        git.ok(src, "push", "-q", url, "main", "feature/x", "v1.0");
         return src;
     }
 

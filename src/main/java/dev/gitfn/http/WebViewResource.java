@@ -103,7 +103,7 @@ public class WebViewResource {
     @Admit(Admit.Need.VISIT)
     public Response signInForm(@QueryParam("next") String next, RoutingContext rc) {
         return WebPages.html(200, WebPages.Templates.signin(pages.page("Sign in", AdmissionFilter.principal(rc), null),
-                null, localPath(next))).header("Cache-Control", "no-store").build();
+                null, WebSession.returnPath(next))).header("Cache-Control", "no-store").build();
     }
 
     /**
@@ -116,7 +116,7 @@ public class WebViewResource {
     @Admit(Admit.Need.VISIT)
     public Uni<Response> signIn(@FormParam("user") String user, @FormParam("token") String token,
             @FormParam("next") String next, RoutingContext rc) {
-        String to = localPath(next);
+        String to = WebSession.returnPath(next);
         Optional<String> authorization = WebSession.fromForm(user, token);
         if (!pages.authEnabled()) {
             return Uni.createFrom().item(signInAgain(400, "Authentication is off on this server: everything is "
@@ -151,15 +151,6 @@ public class WebViewResource {
         return WebPages.secured(Response.seeOther(URI.create("/")))
                 .header("Set-Cookie", WebSession.signOut(WebPages.secure(rc))).header("Cache-Control", "no-store")
                 .build();
-    }
-
-    /** A path on this server to go back to, or {@code /}: never another site ({@code //evil}, {@code /\evil}). */
-    static String localPath(String next) {
-        if (next == null || !next.startsWith("/") || next.startsWith("//") || next.contains("\\")
-                || next.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
-            return "/";
-        }
-        return next;
     }
 
     // ---- a repository's pages ----

@@ -68,4 +68,13 @@ public final class WebSession {
         return Optional.of("Basic " + Base64.getEncoder()
                 .encodeToString((user.trim() + ":" + secret).getBytes(StandardCharsets.UTF_8)));
     }
+
+    /** A path on this server to go back to after signing in, or {@code /}: never another site ({@code //evil}, {@code /\evil}). */
+    public static String returnPath(String next) {
+        if (next == null || !next.startsWith("/") || next.startsWith("//") || next.contains("\\")
+                || next.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
+            return "/";
+        }
+        return next;
+    }
 }

@@ -219,6 +219,21 @@ class AdmissionGuardsTest {
                 "127.0.0.1:8080", "https://evil.example"), "Bearer " + ADMIN, "team/app", Permission.WRITE)).reason());
         assertEquals("Basic realm=\"gitfn\"", admission.challenge());
 
+        // The web view's visitors: anonymous without credentials, admins with theirs; a cross-site
+        // sign-in (state-changing) is refused, a cross-site page view is not.
+        Client web = new Client("10.0.0.2", "127.0.0.1:8080", null);
+        Client crossSite = new Client("10.0.0.2", "127.0.0.1:8080", "https://evil.example");
+        assertTrue(admission.admitVisitor(Transport.WEB, web, null, false).await().atMost(Duration.ofSeconds(5))
+                .anonymous());
+        assertTrue(admission.admitVisitor(Transport.WEB, crossSite, "Bearer " + ADMIN, false).await()
+                .atMost(Duration.ofSeconds(5)).admin());
+        assertEquals(Refusal.Reason.FORBIDDEN, refusal(admission.admitVisitor(Transport.WEB, crossSite,
+                "Bearer " + ADMIN, true)).reason());
+        assertEquals(Refusal.Reason.UNAUTHENTICATED, refusal(admission.admitVisitor(Transport.WEB, web,
+                "Bearer not-the-token", false)).reason(), "wrong credentials are no anonymous visit");
+        assertEquals(1, admission.failedSignIns(), "and count as a failed sign-in");
+        assertTrue(Transport.WEB.browserReachable());
+
         // git:// reads public repositories and never pushes, whatever the rules say.
         Refusal daemonPush = refusal(admission.admit(Transport.DAEMON, client, Credentials.NONE, "team/app",
                 Permission.WRITE));
@@ -252,12 +267,12 @@ class AdmissionGuardsTest {
         Refusal tooMany = refusal(admission.admitAdmin(Transport.API, client, wrong, false));
         assertEquals(Refusal.Reason.TOO_MANY_REQUESTS, tooMany.reason());
         assertTrue(tooMany.retryAfterSeconds() >= 1);
-        assertEquals(3, admission.failedSignIns());
+        assertEquals(4, admission.failedSignIns());
         assertTrue(admission.admitAdmin(Transport.API, client, "Bearer " + ADMIN, false).await()
                 .atMost(Duration.ofSeconds(5)).admin());
         assertEquals(Refusal.Reason.UNAUTHENTICATED, refusal(admission.admitAdmin(Transport.API, client, null, false))
                 .reason(), "no credentials is not a failed sign-in");
-        assertEquals(3, admission.failedSignIns());
+        assertEquals(4, admission.failedSignIns());
 
         GitfnConfig slowConfig = Configs.gitfn(Map.of("gitfn.auth.admin-token", ADMIN, "gitfn.auth.failure-backoff",
                 "200ms", "gitfn.auth.max-failures", "100"));

@@ -197,6 +197,28 @@ class AccessRulesTest {
                         .protectedRefs());
     }
 
+    /** What a listing (the web view's) may show: the repositories each may read, by the same rule, in order. */
+    @Test
+    void listingsShowWhatEachMayReadAndNoMore() {
+        RepoName none = new RepoName("team/no-record");
+        List<RepoName> all = List.of(PUBLIC, PRIVATE, none);
+        java.util.function.Function<Principal, List<RepoName>> listed = who -> access.readable(who, all)
+                .await().atMost(Duration.ofSeconds(5));
+        assertEquals(List.of(PUBLIC), listed.apply(Principal.ANONYMOUS));
+        assertEquals(List.of(PUBLIC, PRIVATE), listed.apply(who(basic("bob", bobToken)))); // on the read list
+        assertEquals(List.of(PUBLIC, PRIVATE), listed.apply(who(basic("alice", aliceToken)))); // write via group:dev
+        assertEquals(List.of(PUBLIC), listed.apply(new Principal("carol", Set.of(), false)));
+        assertEquals(all, listed.apply(who("Bearer " + ADMIN_TOKEN)));
+        // A token of no scope it knows (a record naming an unknown one) lists nothing; a deploy
+        // credential its own repository only.
+        assertEquals(List.of(), listed.apply(new Principal("bob", Set.of(), false, "t1", Set.of())));
+        assertEquals(List.of(PRIVATE), listed.apply(Principal.deploy(PRIVATE, "d1", Set.of(Scope.READ))));
+        assertEquals(List.of(PRIVATE, PUBLIC), access.readable(who("Bearer " + ADMIN_TOKEN), List.of(PRIVATE, PUBLIC))
+                .await().atMost(Duration.ofSeconds(5)), "in the order asked");
+        AccessControl open = new AccessControl(directory, Configs.gitfn(Map.of()));
+        assertEquals(all, open.readable(Principal.ANONYMOUS, all).await().atMost(Duration.ofSeconds(5)));
+    }
+
     @Test
     void theApiIsForAdminsOnly() {
         assertThrows(AuthenticationRequiredException.class,

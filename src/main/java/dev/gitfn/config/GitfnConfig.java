@@ -140,6 +140,12 @@ public interface GitfnConfig {
          */
         java.util.Optional<String> kSink();
 
+        /**
+         * 32 random bytes in base64 ({@code openssl rand -base64 32}): hook secrets are then
+         * stored AES-GCM-sealed with it; unset, they are stored as given (in the private store).
+         */
+        java.util.Optional<String> secretKey();
+
         /** How often every instance looks for events not yet delivered (a push's own delivery failed, an instance died). */
         @WithDefault("30s")
         java.time.Duration scanInterval();

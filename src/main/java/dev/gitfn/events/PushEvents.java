@@ -69,6 +69,7 @@ public class PushEvents implements ServerInfoListener {
     private final ObjectMapper json;
     private final GitfnConfig.Webhooks config;
     private final HttpClient http;
+    private final SecretBox secrets;
     /** Repositories whose delivery runs now on this instance, and those to run again after it. */
     private final Set<RepoName> running = ConcurrentHashMap.newKeySet();
     private final Set<RepoName> again = ConcurrentHashMap.newKeySet();
@@ -78,6 +79,7 @@ public class PushEvents implements ServerInfoListener {
         this.store = store;
         this.json = json;
         this.config = config.webhooks();
+        this.secrets = new SecretBox(this.config.secretKey());
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(this.config.timeout()).build();
     }
@@ -241,8 +243,14 @@ public class PushEvents implements ServerInfoListener {
                     .header("ce-source", "/gitfn/" + name.value()).header("ce-subject", name.value())
                     .header("ce-time", event.time());
         } else {
+            String secret;
+            try {
+                secret = secrets.open(hook.secret(), hook.id());
+            } catch (IllegalStateException sealedElsewhere) {
+                return record(name, hook, event, 0, sealedElsewhere.getMessage()).replaceWith(false);
+            }
             request.header("X-Gitfn-Event", "push").header("X-Gitfn-Delivery", event.id())
-                    .header("X-Gitfn-Signature-256", "sha256=" + signature(hook.secret(), event.body()));
+                    .header("X-Gitfn-Signature-256", "sha256=" + signature(secret, event.body()));
         }
         return send(name, hook, event, request.build());
     }
@@ -344,7 +352,8 @@ public class PushEvents implements ServerInfoListener {
             List<RefState.Update> log = RefState.readable(name, v.data()).log();
             return log.isEmpty() ? 0L : log.get(log.size() - 1).seq();
         }).orElse(0L);
-        Hooks.Hook hook = new Hooks.Hook(dev.gitfn.auth.Tokens.newId(), url, secret, Instant.now().toString());
+        String id = dev.gitfn.auth.Tokens.newId();
+        Hooks.Hook hook = new Hooks.Hook(id, url, secrets.seal(secret, id), Instant.now().toString());
         change(name, hooks -> {
             List<Hooks.Hook> all = new ArrayList<>(hooks.hooks());
             all.add(hook);

@@ -43,6 +43,8 @@ import io.quarkus.test.junit.TestProfile;
 class WebhooksTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String ADMIN_TOKEN = "webhooks-admin-token-0123456789abcdefghij";
+    /** Hook secrets are stored sealed with this key (and the signatures below still verify). */
+    static final String SECRET_KEY = java.util.Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes());
 
     /** Authentication on; hooks may call loopback; quick retries and scans. */
     public static class Loopback implements QuarkusTestProfile {
@@ -50,7 +52,8 @@ class WebhooksTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of("gitfn.auth.admin-token", ADMIN_TOKEN, "gitfn.auth.cache-ttl", "0s",
                     "gitfn.webhooks.allow-loopback", "true", "gitfn.webhooks.backoff", "50ms",
-                    "gitfn.webhooks.attempts", "3", "gitfn.webhooks.scan-interval", "1s");
+                    "gitfn.webhooks.attempts", "3", "gitfn.webhooks.scan-interval", "1s",
+                    "gitfn.webhooks.secret-key", SECRET_KEY);
         }
     }
 
@@ -113,6 +116,9 @@ class WebhooksTest {
                 "{\"url\":\"" + hookUrl() + "\",\"secret\":\"" + secret + "\"}");
         assertEquals(201, added.statusCode(), added.body());
         assertFalse(added.body().contains(secret), "the secret is never shown");
+        String stored = java.nio.file.Files.readString(Path.of("target/test-data/store/.gitfn/hooks/" + repo + ".json"));
+        assertTrue(stored.contains("\"secret\":\"aes-gcm:"), stored);
+        assertFalse(stored.contains(secret), "nor stored as it is, with a key set");
 
         Path work = TestDirs.fresh("hooks");
         Git git = new Git(work.resolve("home"));

@@ -84,14 +84,7 @@ public final class GitHttpBackend implements AutoCloseable {
      * their time is in its children's counters in {@code /proc}.
      */
     public long cpuMillis() {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]))
-                    * 10;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return ServerCpu.childrenMillis(process.pid());
     }
 
     private static String gitExecPath() throws IOException {

@@ -45,6 +45,14 @@ class WebGuardsTest {
                 "longer than any credential");
         String longest = "Bearer " + "a".repeat(6000);
         assertEquals(Optional.of(longest), WebSession.credentials(cookie(encoded(longest))));
+        // The edges: a cookie value of exactly 8192 characters is taken, one more is not; printable ASCII is.
+        String atLimit = "Bearer " + "a".repeat(6137); // 6144 bytes: 8192 base64 characters
+        assertEquals(8192, encoded(atLimit).length());
+        assertEquals(Optional.of(atLimit), WebSession.credentials(cookie(encoded(atLimit))));
+        assertEquals(Optional.empty(), WebSession.credentials(cookie(encoded(atLimit) + "A")));
+        assertEquals(Optional.of("Basic ~ !"), WebSession.credentials(cookie(encoded("Basic ~ !"))));
+        assertEquals(Optional.empty(), WebSession.credentials(cookie(encoded("Basic ab"))));
+        assertEquals(Optional.empty(), WebSession.credentials(cookie(encoded("Basic ab"))));
     }
 
     @Test
@@ -74,6 +82,7 @@ class WebGuardsTest {
         assertEquals(Optional.empty(), WebSession.fromForm("alice", null));
         assertEquals(Optional.empty(), WebSession.fromForm("alice", "   "));
         assertEquals(Optional.empty(), WebSession.fromForm("al:ice", "gfn_x"), "a colon would split the pair");
+        assertEquals(Optional.empty(), WebSession.fromForm(":alice", "gfn_x"));
         assertEquals(Optional.empty(), WebSession.fromForm("a".repeat(257), "gfn_x"));
         assertTrue(WebSession.fromForm("a".repeat(256), "gfn_x").isPresent());
         assertEquals(Optional.empty(), WebSession.fromForm("alice", "t".repeat(4097)));
@@ -84,6 +93,7 @@ class WebGuardsTest {
     void aSignInGoesBackOnlyToThisSite() {
         assertEquals("/team/app", WebSession.returnPath("/team/app"));
         assertEquals("/team/app/commits/main?page=2", WebSession.returnPath("/team/app/commits/main?page=2"));
+        assertEquals("/!~", WebSession.returnPath("/!~"), "the printable edges");
         for (String away : new String[] {null, "", "team/app", "//evil.example/", "https://evil.example/",
                 "/\\evil.example", "/a b", "/a\tb", "/a\nb", "/a\u007fb", "javascript:alert(1)"}) {
             assertEquals("/", WebSession.returnPath(away), String.valueOf(away));
@@ -108,6 +118,7 @@ class WebGuardsTest {
         assertEquals("example.com", WebLinks.hostName("example.com:8080"));
         assertEquals("example.com", WebLinks.hostName("example.com"));
         assertEquals("[::1]", WebLinks.hostName("[::1]:8080"));
+        assertEquals("", WebLinks.hostName(":8080"));
     }
 
     @Test

@@ -83,7 +83,7 @@ public class WebPages {
 
     /** The frame of a page for {@code who}, coming back to {@code path} after signing in. */
     Page page(String title, Principal who, String path) {
-        String visitor = who == null || who.anonymous() ? null : who.name() == null ? "admin" : who.name();
+        String visitor = who == null || who.anonymous() ? null : who.name();
         return new Page(title, visitor, authEnabled, path == null || path.equals("/") ? ""
                 : "?next=" + java.net.URLEncoder.encode(path, java.nio.charset.StandardCharsets.UTF_8));
     }

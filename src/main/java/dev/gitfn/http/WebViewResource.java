@@ -334,7 +334,7 @@ public class WebViewResource {
     }
 
     @GET
-    @Path("{repo: .+?}/commit/{id: [0-9a-fA-F]{4,64}}")
+    @Path("{repo: .+?}/commit/{id: [0-9a-fA-F]{7,64}}")
     @Admit(Admit.Need.VIEW)
     @Blocking
     public Response commit(@PathParam("id") String id, @QueryParam("page") String pageParam, RoutingContext rc)
@@ -343,13 +343,13 @@ public class WebViewResource {
         int page = pageNumber(pageParam);
         try (CachedRepo repo = cache.open(admitted.name())) {
             RepoBrowser browser = new RepoBrowser(repo.repository());
-            Optional<RepoBrowser.Target> target = browser.resolve(id.toLowerCase(java.util.Locale.ROOT));
-            if (target.isEmpty() || !target.get().path().isEmpty()) {
+            Optional<ObjectId> found = browser.commitById(id);
+            if (found.isEmpty()) {
                 return pages.notFound(admitted.who(), rc.request().path());
             }
             String name = admitted.name().value();
             WebLinks links = new WebLinks(name);
-            ObjectId commitId = target.get().commit();
+            ObjectId commitId = found.get();
             if (!id.equals(commitId.name())) {
                 return redirect(WebLinks.page(links.commit(commitId.name()), page)); // the one address of a commit
             }

@@ -221,6 +221,19 @@ public final class RepoBrowser {
         return Optional.empty();
     }
 
+    /** The commit a full or unambiguous abbreviated id (7 or more hex digits) names; never a ref. */
+    public Optional<ObjectId> commitById(String hex) throws IOException {
+        Optional<ObjectId> id = objectId(hex.toLowerCase(Locale.ROOT));
+        if (id.isEmpty()) {
+            return Optional.empty();
+        }
+        try (RevWalk walk = new RevWalk(repo)) {
+            return commitOf(walk, id.get()).map(RevCommit::copy);
+        } catch (org.eclipse.jgit.errors.MissingObjectException e) {
+            return Optional.empty();
+        }
+    }
+
     /** A full or unambiguous abbreviated object id. */
     private Optional<ObjectId> objectId(String hex) throws IOException {
         if (FULL_ID.matcher(hex).matches()) {

@@ -240,6 +240,10 @@ class WebViewTest {
         HttpResponse<String> shortId = get("/" + publicRepo + "/commit/" + commitId.substring(0, 10), null);
         assertEquals(302, shortId.statusCode());
         assertEquals("/" + publicRepo + "/commit/" + commitId, location(shortId));
+        // /commit/ takes commit ids only, never a branch whose name looks like one.
+        git.ok(src, "push", "-q", url(publicRepo), "feature/x:refs/heads/cafe1234");
+        assertEquals(404, get("/" + publicRepo + "/commit/cafe1234", null).statusCode());
+        assertEquals(200, get("/" + publicRepo + "/tree/cafe1234", null).statusCode());
         // Legitimate git traffic alongside: the clone matches.
         git.ok(work, "clone", "-q", url(publicRepo), "clone");
         assertEquals(head, git.revParse(work.resolve("clone"), "HEAD"));

@@ -2,6 +2,7 @@ package dev.gitfn.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -27,7 +28,8 @@ import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * Git clients other than git itself, against gitfn and against git http-backend in the
- * same run: libgit2 (Debian's python3-pygit2) and dulwich (python3-dulwich) clone,
+ * same run: libgit2 (Debian's python3-pygit2), dulwich (python3-dulwich), isomorphic-git
+ * (npm, on node) and the JGit client (Maven Central, in this JVM) clone,
  * fetch, shallow-clone, push, force-push, delete and push a tag. What each operation
  * gives (ok, or the client's error) and the refs the server ends with must be the
  * same on both: an operation that fails on both is the client's own limit.
@@ -36,6 +38,8 @@ import io.quarkus.test.junit.QuarkusTest;
 class OtherClientsTest {
     private static final Path SCRIPT = Path.of("src/test/resources/clients/other_clients.py");
     private static final String PYTHON = "/usr/bin/python3";
+    /** isomorphic-git's driver and its npm package (installed by the test when missing). */
+    private static final Path JS = Path.of("src/test/clients").toAbsolutePath();
     private static Path work;
     private static GitHttpBackend backend;
 
@@ -63,10 +67,18 @@ class OtherClientsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "dulwich", "pygit2" })
+    @ValueSource(strings = { "dulwich", "pygit2", "isomorphic-git", "jgit" })
     void behavesTheSameOnBothServers(String client) throws Exception {
-        assumeTrue(Files.isExecutable(Path.of(PYTHON)) && hasModule(client),
-                client + " is not installed (.ci/run installs python3-" + client + ")");
+        if (client.equals("dulwich") || client.equals("pygit2")) {
+            assumeTrue(Files.isExecutable(Path.of(PYTHON)) && hasModule(client),
+                    client + " is not installed (.ci/run installs python3-" + client + ")");
+        }
+        if (client.equals("isomorphic-git") && !Files.isDirectory(JS.resolve("node_modules/isomorphic-git"))) {
+            Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(JS.toFile())
+                    .redirectErrorStream(true).start();
+            String out = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, npm.waitFor(), out);
+        }
         String name = client + "-" + System.nanoTime();
         backend.createRepo(name);
         String theirs = backend.url() + name + ".git";
@@ -77,6 +89,10 @@ class OtherClientsTest {
         String[] reference = run(client, theirs, "backend");
         String[] gitfn = run(client, ours, "gitfn");
         assertFalse(reference[0].contains("crash"), reference[0]);
+        assertTrue(reference[0].startsWith("{") && reference[0].contains("\"clone\""),
+                client + " reported nothing: " + reference[0]);
+        assertTrue(reference[0].replace(" ", "").contains("\"clone\":\"ok\""), client + " could not even clone: "
+                + reference[0]);
         System.out.printf("%s against http-backend: %s%n%s against gitfn:        %s%n", client, reference[0], client,
                 gitfn[0]);
         assertEquals(reference[0], gitfn[0], "what each operation gave");
@@ -98,12 +114,19 @@ class OtherClientsTest {
         }
         git.run(src, fixed, "tag", "-a", "-m", "v1", "v1").ok();
         git.ok(src, "push", "-q", url, "main", "v1");
-        Process p = new ProcessBuilder(PYTHON, SCRIPT.toString(), client, url, dir.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        p.waitFor();
+        String json;
+        if (client.equals("jgit")) {
+            json = JgitClient.run(url, dir);
+        } else {
+            ProcessBuilder command = client.equals("isomorphic-git")
+                    ? new ProcessBuilder("node", JS.resolve("isomorphic.mjs").toString(), url, dir.toString())
+                    : new ProcessBuilder(PYTHON, SCRIPT.toString(), client, url, dir.toString());
+            Process p = command.redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            p.waitFor();
+        }
         String refs = git.ok(dir, "ls-remote", url).trimmed();
-        return new String[] { json, refs };
+        return new String[] { json.replace(url, "<url>"), refs };
     }
 
 }

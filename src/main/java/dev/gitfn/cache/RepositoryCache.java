@@ -1029,6 +1029,8 @@ public class RepositoryCache {
         // git's own v2 upload-pack accepts any object id the same way.
         config.setBoolean("uploadpack", null, "allowFilter", true);
         config.setBoolean("uploadpack", null, "allowAnySHA1InWant", true);
+        // Protocol v2's wait-for-done, as git's server offers it: fetch --negotiate-only and push.negotiate.
+        config.setBoolean("uploadpack", null, "advertiseWaitForDone", true);
         config.save();
         entry.repository = repo;
         return repo;

@@ -414,6 +414,28 @@ class ConformanceTest {
             return r.outcome(r.git.run(r.dir, Map.of("GIT_SMART_HTTP", "0"), "clone", "-q", r.url, clone.toString()),
                     clone);
         });
+        all.put("fetch-negotiate-only", r -> {
+            // push.negotiate's question (protocol v2's wait-for-done): which of my commits do you have?
+            Path src = seeded(r, 3);
+            r.commit(src, "local only");
+            Git.Result asked = r.git(src, "-c", "protocol.version=2", "fetch", "--negotiate-only",
+                    "--negotiation-tip=HEAD", r.url);
+            return new Outcome(asked.exitCode(), asked.out().trim(), "", errors(asked.err(), r.url));
+        });
+        all.put("push-chunked-with-probe", r -> {
+            // A body over http.postBuffer goes chunked, after a 0000 probe of the endpoint.
+            Path src = seeded(r, 1);
+            Files.writeString(src.resolve("big.txt"), "x".repeat(8192) + "\n");
+            r.git(src, "add", "-A").ok();
+            r.git(src, "commit", "-q", "-m", "big").ok();
+            return r.outcome(r.git(src, "-c", "http.postBuffer=1024", "push", "-q", r.url, "main"), null);
+        });
+        all.put("push-sha256-repository", r -> {
+            Path src = r.dir.resolve("sha256");
+            r.git(r.dir, "init", "-q", "--object-format=sha256", "-b", "main", src.toString()).ok();
+            r.commit(src, "in sha256");
+            return r.outcome(r.git(src, "push", "-q", r.url, "main"), null);
+        });
         all.put("signed-push-if-asked", r -> {
             Path src = seeded(r, 2);
             r.commit(src, "signed");

@@ -13,12 +13,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * {@code cdnRedirect}: a public repository's smart clone is sent to its published copy
  * (gitfn.publish.base-url). {@code owner} manages it as an admin would (its access, name,
  * default branch, history, deletion); {@code quotaBytes} caps what its packs and LFS
- * objects may take (null: the server's default). Read on every admission, so a change
+ * objects may take (null: the server's default); {@code enforceLocks}: a push that changes a
+ * file someone else holds a Git LFS lock on is refused. Read on every admission, so a change
  * takes effect within the auth cache's TTL on every instance.
  */
 public record RepoAccess(@JsonProperty("public") boolean isPublic, List<String> read, List<String> write,
         List<String> protectedRefs, Boolean cdnRedirect, String owner, String description, Long quotaBytes,
-        String created) {
+        String created, Boolean enforceLocks) {
     public static final RepoAccess NONE = new RepoAccess(false, List.of(), List.of(), List.of());
 
     /** Rules without the CDN redirect. */
@@ -29,7 +30,7 @@ public record RepoAccess(@JsonProperty("public") boolean isPublic, List<String> 
     /** Access rules alone: no owner, description or quota. */
     public RepoAccess(boolean isPublic, List<String> read, List<String> write, List<String> protectedRefs,
             Boolean cdnRedirect) {
-        this(isPublic, read, write, protectedRefs, cdnRedirect, null, null, null, null);
+        this(isPublic, read, write, protectedRefs, cdnRedirect, null, null, null, null, false);
     }
 
     @JsonCreator
@@ -38,17 +39,20 @@ public record RepoAccess(@JsonProperty("public") boolean isPublic, List<String> 
         write = write == null ? List.of() : List.copyOf(write);
         protectedRefs = protectedRefs == null ? List.of() : List.copyOf(protectedRefs);
         cdnRedirect = Boolean.TRUE.equals(cdnRedirect); // records written before the field read as false
+        enforceLocks = Boolean.TRUE.equals(enforceLocks);
     }
 
     /** These settings with other access lists (and CDN choice); owner, description and quota kept. */
     public RepoAccess withLists(boolean newPublic, List<String> newRead, List<String> newWrite,
             Boolean newCdnRedirect) {
         return new RepoAccess(newPublic, newRead, newWrite, protectedRefs,
-                newCdnRedirect == null ? cdnRedirect : newCdnRedirect, owner, description, quotaBytes, created);
+                newCdnRedirect == null ? cdnRedirect : newCdnRedirect, owner, description, quotaBytes, created,
+                enforceLocks);
     }
 
     public RepoAccess withProtectedRefs(List<String> refs) {
-        return new RepoAccess(isPublic, read, write, refs, cdnRedirect, owner, description, quotaBytes, created);
+        return new RepoAccess(isPublic, read, write, refs, cdnRedirect, owner, description, quotaBytes, created,
+                enforceLocks);
     }
 
     /** The quota that holds for this repository: its own, else the server's default (null: none). */
@@ -58,17 +62,24 @@ public record RepoAccess(@JsonProperty("public") boolean isPublic, List<String> 
 
     public RepoAccess withOwner(String newOwner, String createdAt) {
         return new RepoAccess(isPublic, read, write, protectedRefs, cdnRedirect, newOwner, description, quotaBytes,
-                createdAt);
+                createdAt, enforceLocks);
     }
 
     public RepoAccess withDescription(String newDescription) {
         return new RepoAccess(isPublic, read, write, protectedRefs, cdnRedirect, owner, newDescription, quotaBytes,
-                created);
+                created, enforceLocks);
     }
 
     /** A quota of its own; null returns to the server's default. */
     public RepoAccess withQuota(Long bytes) {
-        return new RepoAccess(isPublic, read, write, protectedRefs, cdnRedirect, owner, description, bytes, created);
+        return new RepoAccess(isPublic, read, write, protectedRefs, cdnRedirect, owner, description, bytes, created,
+                enforceLocks);
+    }
+
+    /** Whether a push that changes a file someone else holds an LFS lock on is refused. */
+    public RepoAccess withEnforceLocks(boolean enforce) {
+        return new RepoAccess(isPublic, read, write, protectedRefs, cdnRedirect, owner, description, quotaBytes,
+                created, enforce);
     }
 
     public boolean canRead(Principal who) {

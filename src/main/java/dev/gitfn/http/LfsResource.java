@@ -296,7 +296,7 @@ public class LfsResource {
 
     /** Who owns the locks a request makes: its user (with authentication off, everyone is one). */
     private static String ownerName(Admitted admitted) {
-        return admitted.who().anonymous() ? "anonymous" : admitted.who().name();
+        return admitted.who().anonymous() ? LfsLocks.ANONYMOUS : admitted.who().name();
     }
 
     /** One page of locks ({@code limit}, default 100, at most 1000) from {@code cursor} (an index). */

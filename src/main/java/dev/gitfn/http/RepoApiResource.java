@@ -133,11 +133,11 @@ public class RepoApiResource {
 
     /** {@code GET /api/repos/<repo>}: what it is and holds. */
     public record RepoInfo(String name, String description, String owner, String created, String defaultBranch,
-            long sizeBytes, Long quotaBytes, String lastPush, int refs) {
+            long sizeBytes, Long quotaBytes, String lastPush, int refs, boolean enforceLocks) {
     }
 
     /** Body of {@code PATCH /api/repos/<repo>}: any of its fields. */
-    public record RepoPatch(String defaultBranch, String description, Long quotaBytes) {
+    public record RepoPatch(String defaultBranch, String description, Long quotaBytes, Boolean enforceLocks) {
     }
 
     @GET
@@ -152,7 +152,7 @@ public class RepoApiResource {
                     : java.time.Instant.ofEpochSecond(state.log().get(state.log().size() - 1).at()).toString();
             return Response.ok(new RepoInfo(name.value(), settings.description(), settings.owner(), settings.created(),
                     state.head().replaceFirst("^refs/heads/", ""), cache.storedBytes(cached),
-                    settings.quotaOr(defaultQuota), lastPush, state.refs().size()))
+                    settings.quotaOr(defaultQuota), lastPush, state.refs().size(), settings.enforceLocks()))
                     .build();
         }
     }
@@ -160,8 +160,8 @@ public class RepoApiResource {
     /**
      * {@code PATCH /api/repos/<repo>}: the name (a rename: {@link RepositoryCache#rename}; the
      * old name redirects for gitfn.repos.rename-redirect), the default branch (HEAD on every
-     * path; the branch must exist), the description, and (admins only) the quota ({@code null}:
-     * the server's default).
+     * path; the branch must exist), the description, whether pushes must respect others' LFS
+     * locks, and (admins only) the quota ({@code null}: the server's default).
      */
     @jakarta.ws.rs.PATCH
     @Path("{repo: .+}")
@@ -172,10 +172,14 @@ public class RepoApiResource {
             throws IOException {
         Admitted admitted = AdmissionFilter.admitted(rc);
         RepoName name = admitted.name();
-        if (body == null || body.isEmpty() || !java.util.Set.of("name", "defaultBranch", "description", "quotaBytes")
-                .containsAll(body.keySet())) {
+        if (body == null || body.isEmpty() || !java.util.Set.of("name", "defaultBranch", "description", "quotaBytes",
+                "enforceLocks").containsAll(body.keySet())) {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "body has any of {\"name\":\"team/new\","
-                    + "\"defaultBranch\":\"dev\",\"description\":\"...\",\"quotaBytes\":1000000000}");
+                    + "\"defaultBranch\":\"dev\",\"description\":\"...\",\"quotaBytes\":1000000000,"
+                    + "\"enforceLocks\":true}");
+        }
+        if (body.containsKey("enforceLocks") && !(body.get("enforceLocks") instanceof Boolean)) {
+            return GitHttpErrors.text(Response.Status.BAD_REQUEST, "enforceLocks is true or false");
         }
         if (body.containsKey("name") && !(body.get("name") instanceof String)) {
             return GitHttpErrors.text(Response.Status.BAD_REQUEST, "name is a repository name, such as team/app");
@@ -214,9 +218,11 @@ public class RepoApiResource {
         if (branch != null && !cache.push(renamed, session -> session.moveHead("refs/heads/" + branch))) {
             return noBranch(renamed, branch);
         }
-        if (body.containsKey("description") || body.containsKey("quotaBytes")) {
+        if (body.containsKey("description") || body.containsKey("quotaBytes") || body.containsKey("enforceLocks")) {
             directory.updateAccess(renamed, a -> {
                 RepoAccess next = body.containsKey("description") ? a.withDescription((String) description) : a;
+                next = body.containsKey("enforceLocks") ? next.withEnforceLocks((Boolean) body.get("enforceLocks"))
+                        : next;
                 return body.containsKey("quotaBytes") ? next.withQuota(quota == null ? null
                         : ((Number) quota).longValue()) : next;
             });

@@ -28,6 +28,8 @@ public class LfsLocks {
     private static final int MAX_ATTEMPTS = 16;
     /** More locks than a repository may hold: a bound on the record, not a policy. */
     public static final int MAX_LOCKS = 10_000;
+    /** The holder of a lock taken while authentication is off (everyone is the same nobody then). */
+    public static final String ANONYMOUS = "anonymous";
 
     private final BlobStore store;
     private final ObjectMapper json;

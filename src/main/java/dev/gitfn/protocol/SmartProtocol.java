@@ -41,10 +41,13 @@ public class SmartProtocol {
     private final java.util.Optional<Long> defaultQuota;
 
     private final dev.gitfn.audit.AuditLog audit;
+    private final dev.gitfn.lfs.LfsLocks lfsLocks;
 
-    public SmartProtocol(RepositoryCache cache, GitfnConfig config, dev.gitfn.audit.AuditLog audit) {
+    public SmartProtocol(RepositoryCache cache, GitfnConfig config, dev.gitfn.audit.AuditLog audit,
+            dev.gitfn.lfs.LfsLocks lfsLocks) {
         this.cache = cache;
         this.audit = audit;
+        this.lfsLocks = lfsLocks;
         this.limits = config.limits();
         this.defaultQuota = config.repos().defaultQuotaBytes();
     }
@@ -150,7 +153,8 @@ public class SmartProtocol {
     private void receive(RepoName name, RepoAccess rules, Pusher pusher, boolean biDirectional, InputStream in,
             OutputStream out) throws IOException {
         cache.push(name, session -> {
-            StoreReceivePack rp = new StoreReceivePack(session, rules, pusher, limits, defaultQuota, audit);
+            StoreReceivePack rp = new StoreReceivePack(session, rules, pusher, limits, defaultQuota, audit,
+                    () -> lockHolders(name));
             rp.setBiDirectionalPipe(biDirectional);
             try {
                 // receive(), unlike receiveWithExceptionPropagation(), tells the client about a
@@ -163,6 +167,15 @@ public class SmartProtocol {
             }
             return null;
         });
+    }
+
+    /** Path to holder of every Git LFS lock of {@code name}. */
+    private java.util.Map<String, String> lockHolders(RepoName name) throws IOException {
+        java.util.Map<String, String> held = new java.util.HashMap<>();
+        for (dev.gitfn.lfs.LfsLocks.Lock lock : lfsLocks.all(name)) {
+            held.put(lock.path(), lock.owner().name());
+        }
+        return held;
     }
 
     /** A fetch request under {@code max-negotiation-lines} and {@code max-request-time}. */

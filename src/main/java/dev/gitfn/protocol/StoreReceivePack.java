@@ -35,10 +35,17 @@ final class StoreReceivePack extends ReceivePack {
 
     private final java.util.Optional<Long> defaultQuota;
     private final AuditLog audit;
+    private final LockHolders locks;
+
+    /** Who holds a Git LFS lock on which path of the repository (path to holder), read when a push needs it. */
+    interface LockHolders {
+        java.util.Map<String, String> read() throws IOException;
+    }
 
     StoreReceivePack(PushSession session, RepoAccess rules, Pusher pusher, GitfnConfig.Limits limits,
-            java.util.Optional<Long> defaultQuota, AuditLog audit) {
+            java.util.Optional<Long> defaultQuota, AuditLog audit, LockHolders locks) {
         super(session.repository());
+        this.locks = locks;
         this.audit = audit;
         this.defaultQuota = defaultQuota;
         this.session = session;
@@ -73,6 +80,7 @@ final class StoreReceivePack extends ReceivePack {
         refuseNamesNoFileSystemHolds();
         refuseDeletingHead();
         refuseProtectedRewrites();
+        refuseChangesToOthersLocks();
         refuseOverQuota();
         List<ReceiveCommand> toApply = filterCommands(Result.NOT_ATTEMPTED);
         if (toApply.isEmpty()) {
@@ -229,6 +237,88 @@ final class StoreReceivePack extends ReceivePack {
         }
         if (refused && isAtomic()) {
             ReceiveCommand.abort(filterCommands(Result.NOT_ATTEMPTED));
+        }
+    }
+
+    /**
+     * With {@code enforceLocks} on, a branch update that changes a file someone else holds a
+     * Git LFS lock on is refused (as git-lfs's own locks verify would stop it on the client):
+     * the tip's tree against the old tip's (a new branch against HEAD's), only the locked paths
+     * walked. A deletion changes no file. With {@code --atomic} one refusal aborts the push.
+     */
+    private void refuseChangesToOthersLocks() {
+        List<ReceiveCommand> pending = filterCommands(Result.NOT_ATTEMPTED);
+        if (!rules.enforceLocks() || pending.isEmpty()) {
+            return;
+        }
+        java.util.Map<String, String> held;
+        try {
+            held = locks.read();
+        } catch (IOException e) {
+            LOG.warnf(e, "cannot read the LFS locks of %s", session.name());
+            for (ReceiveCommand cmd : pending) {
+                cmd.setResult(Result.REJECTED_OTHER_REASON, "storage unavailable, nothing was changed");
+            }
+            return;
+        }
+        java.util.Map<String, String> others = new java.util.TreeMap<>();
+        held.forEach((path, holder) -> {
+            if (!holder.equals(pusher.who() == null ? dev.gitfn.lfs.LfsLocks.ANONYMOUS : pusher.who())) {
+                others.put(path, holder);
+            }
+        });
+        if (others.isEmpty()) {
+            return;
+        }
+        boolean refused = false;
+        for (ReceiveCommand cmd : pending) {
+            if (cmd.getType() == ReceiveCommand.Type.DELETE || !cmd.getRefName().startsWith("refs/heads/")) {
+                continue;
+            }
+            try {
+                java.util.List<String> touched = lockedPathsChanged(cmd, others.keySet());
+                if (!touched.isEmpty()) {
+                    String path = touched.get(0);
+                    sendError(path + " is locked by " + others.get(path) + " (git lfs locks); the lock's holder, or an "
+                            + "admin or the owner with git lfs unlock --force, can release it");
+                    cmd.setResult(Result.REJECTED_OTHER_REASON, "locked file changed: " + path);
+                    refused = true;
+                }
+            } catch (IOException e) {
+                cmd.setResult(Result.REJECTED_OTHER_REASON, "cannot check LFS locks: " + e.getMessage());
+                refused = true;
+            }
+        }
+        if (refused && isAtomic()) {
+            ReceiveCommand.abort(filterCommands(Result.NOT_ATTEMPTED));
+        }
+    }
+
+    /** The paths of {@code locked} whose content differs between the command's old and new tips. */
+    private java.util.List<String> lockedPathsChanged(ReceiveCommand cmd, java.util.Set<String> locked)
+            throws IOException {
+        org.eclipse.jgit.lib.Repository repo = session.repository();
+        try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(repo);
+                org.eclipse.jgit.treewalk.TreeWalk tw = new org.eclipse.jgit.treewalk.TreeWalk(repo)) {
+            org.eclipse.jgit.lib.ObjectId base = cmd.getType() == ReceiveCommand.Type.CREATE
+                    ? repo.resolve(session.head()) : cmd.getOldId();
+            if (base == null) {
+                tw.addTree(new org.eclipse.jgit.treewalk.EmptyTreeIterator());
+            } else {
+                tw.addTree(walk.parseCommit(base).getTree());
+            }
+            tw.addTree(walk.parseCommit(cmd.getNewId()).getTree());
+            tw.setRecursive(true);
+            tw.setFilter(org.eclipse.jgit.treewalk.filter.AndTreeFilter.create(
+                    org.eclipse.jgit.treewalk.filter.PathFilterGroup.createFromStrings(locked),
+                    org.eclipse.jgit.treewalk.filter.TreeFilter.ANY_DIFF));
+            java.util.List<String> changed = new java.util.ArrayList<>();
+            while (tw.next()) {
+                if (locked.contains(tw.getPathString())) {
+                    changed.add(tw.getPathString());
+                }
+            }
+            return changed;
         }
     }
 }

@@ -168,6 +168,74 @@ class LfsTest {
         assertEquals(200, again.statusCode(), again.body());
     }
 
+    /**
+     * With the repository's {@code enforceLocks} on, gitfn itself refuses a push that changes
+     * a file someone else has locked (git-lfs's own check is off here, as an old or careless
+     * client's would be); the holder's push, and changes to other files, go through.
+     */
+    @Test
+    void aRepositoryThatEnforcesLocksRefusesChangesToOthersLockedFiles() throws Exception {
+        String alice = "ea-" + suffix;
+        String bob = "eb-" + suffix;
+        Git a = as(alice, token(alice));
+        Git b = as(bob, token(bob));
+        String repo = TestDirs.repoName("lfs/enforce-" + suffix);
+        assertEquals(201, Http.json("POST", URI.create(base + "api/repos"), admin(), "{\"name\":\"" + repo + "\"}")
+                .statusCode());
+        assertEquals(200, Http.json("PUT", URI.create(base + "api/repos/" + repo + "/-/access"), admin(),
+                "{\"public\":false,\"write\":[\"" + alice + "\",\"" + bob + "\"]}").statusCode());
+        URI settings = URI.create(base + "api/repos/" + repo);
+        assertEquals(400, Http.json("PATCH", settings, admin(), "{\"enforceLocks\":\"yes\"}").statusCode());
+        String url = base + repo + ".git";
+        Path src = a.newRepo(work.resolve("enforce-src"), 1);
+        a.ok(src, "lfs", "track", "*.psd");
+        Files.writeString(src.resolve("art.psd"), "layers");
+        a.ok(src, "add", ".gitattributes", "art.psd");
+        a.ok(src, "commit", "-q", "-m", "art");
+        a.ok(src, "push", url, "main");
+        b.ok(work, "clone", "-q", url, "bob");
+        Path bobs = work.resolve("bob");
+        a.ok(work, "clone", "-q", url, "alice");
+        Path alices = work.resolve("alice");
+        a.ok(alices, "lfs", "lock", "art.psd");
+
+        // Not enforced yet: bob's change to alice's locked file lands (git-lfs's check is off).
+        Files.writeString(bobs.resolve("art.psd"), "bob's layers");
+        b.ok(bobs, "commit", "-q", "-am", "bob edits the locked file");
+        b.ok(bobs, "push", "-q", "origin", "main");
+
+        HttpResponse<String> on = Http.json("PATCH", settings, admin(), "{\"enforceLocks\":true}");
+        assertEquals(200, on.statusCode(), on.body());
+        assertTrue(on.body().contains("\"enforceLocks\":true"), on.body());
+        Files.writeString(bobs.resolve("art.psd"), "bob again");
+        b.ok(bobs, "commit", "-q", "-am", "bob edits it again");
+        String before = b.ok(work, "ls-remote", url, "refs/heads/main").out();
+        Git.Result refused = b.run(bobs, "push", "origin", "main");
+        assertTrue(refused.exitCode() != 0, refused.err());
+        assertTrue(refused.err().contains("art.psd is locked by " + alice), refused.err());
+        assertTrue(refused.err().contains("locked file changed: art.psd"), refused.err());
+        assertEquals(before, b.ok(work, "ls-remote", url, "refs/heads/main").out(), "nothing moved");
+        // The same change on a new branch is refused too (against HEAD's branch).
+        Git.Result branch = b.run(bobs, "push", "origin", "main:refs/heads/bob-side");
+        assertTrue(branch.exitCode() != 0 && branch.err().contains("locked file changed"), branch.err());
+        // A change to another file goes through; so does the holder's own change to the locked one.
+        b.ok(bobs, "reset", "-q", "--hard", "origin/main");
+        Files.writeString(bobs.resolve("notes.txt"), "not locked");
+        b.ok(bobs, "add", "notes.txt");
+        b.ok(bobs, "commit", "-q", "-m", "another file");
+        b.ok(bobs, "push", "-q", "origin", "main");
+        a.ok(alices, "pull", "-q", "--rebase", "origin", "main");
+        Files.writeString(alices.resolve("art.psd"), "alice's own layers");
+        a.ok(alices, "commit", "-q", "-am", "the holder edits");
+        a.ok(alices, "push", "-q", "origin", "main");
+        // Unlocked, bob may change it.
+        a.ok(alices, "lfs", "unlock", "art.psd");
+        b.ok(bobs, "pull", "-q", "--rebase", "origin", "main");
+        Files.writeString(bobs.resolve("art.psd"), "bob, after the unlock");
+        b.ok(bobs, "commit", "-q", "-am", "after the unlock");
+        b.ok(bobs, "push", "-q", "origin", "main");
+    }
+
     @Test
     void locksHaveOneHolderAndGitLfsSaysWho() throws Exception {
         String alice = "la-" + suffix;

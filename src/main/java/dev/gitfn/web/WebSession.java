@@ -75,6 +75,11 @@ public final class WebSession {
                 || next.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
             return "/";
         }
+        try {
+            java.net.URI.create(next); // a Location header must be a URI (no raw | " { ...)
+        } catch (IllegalArgumentException notAUri) {
+            return "/";
+        }
         return next;
     }
 }

@@ -219,6 +219,21 @@ class AccessRulesTest {
         assertEquals(all, open.readable(Principal.ANONYMOUS, all).await().atMost(Duration.ofSeconds(5)));
     }
 
+    /** enforceLocks is kept by every other change of the record, and off for records written before it. */
+    @Test
+    void theLockSettingSurvivesEveryOtherChange() {
+        RepoAccess on = RepoAccess.NONE.withEnforceLocks(true);
+        assertTrue(on.enforceLocks());
+        assertFalse(RepoAccess.NONE.enforceLocks());
+        assertFalse(on.withEnforceLocks(false).enforceLocks());
+        for (RepoAccess changed : List.of(on.withLists(true, List.of("a"), List.of("b"), null),
+                on.withProtectedRefs(List.of("refs/heads/main")), on.withOwner("o", "now"), on.withDescription("d"),
+                on.withQuota(5L))) {
+            assertTrue(changed.enforceLocks(), changed.toString());
+        }
+        assertFalse(new RepoAccess(false, null, null, null, null, null, null, null, null, null).enforceLocks());
+    }
+
     @Test
     void theApiIsForAdminsOnly() {
         assertThrows(AuthenticationRequiredException.class,

@@ -95,7 +95,7 @@ class WebGuardsTest {
         assertEquals("/team/app/commits/main?page=2", WebSession.returnPath("/team/app/commits/main?page=2"));
         assertEquals("/!~", WebSession.returnPath("/!~"), "the printable edges");
         for (String away : new String[] {null, "", "team/app", "//evil.example/", "https://evil.example/",
-                "/\\evil.example", "/a b", "/a\tb", "/a\nb", "/a\u007fb", "javascript:alert(1)"}) {
+                "/\\evil.example", "/a b", "/a|b", "/a\"b", "/%zz", "/a\tb", "/a\nb", "/a\u007fb", "javascript:alert(1)"}) {
             assertEquals("/", WebSession.returnPath(away), String.valueOf(away));
         }
     }

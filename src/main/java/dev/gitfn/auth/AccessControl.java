@@ -33,10 +33,16 @@ public class AccessControl {
     private final String realm;
     private final java.time.Clock clock;
     private final TokenUses tokenUses;
+    private final LfsTickets tickets;
 
     @jakarta.inject.Inject
     public AccessControl(AuthDirectory directory, GitfnConfig config) {
         this(directory, config, java.time.Clock.systemUTC());
+    }
+
+    /** The short-lived LFS credentials handed out over SSH. */
+    public LfsTickets tickets() {
+        return tickets;
     }
 
     /** The users, groups and access records these checks read. */
@@ -49,6 +55,7 @@ public class AccessControl {
         this.directory = directory;
         this.clock = clock;
         this.tokenUses = new TokenUses(directory, clock);
+        this.tickets = new LfsTickets(directory.store(), clock);
         this.adminTokenHash = config.auth().adminToken().filter(t -> !t.isBlank()).map(AccessControl::strongEnough)
                 .map(Tokens::hash);
         this.jwt = JwtVerifier.fromConfig(config.auth());
@@ -100,7 +107,8 @@ public class AccessControl {
         if (!enabled()) {
             return Uni.createFrom().item(new Authorized(Principal.ANONYMOUS, RepoAccess.NONE));
         }
-        Uni<Principal> signedIn = deployPrincipal(credentials, repo).orElseGet(() -> authenticate(credentials));
+        Uni<Principal> signedIn = ticketPrincipal(credentials, repo).or(() -> deployPrincipal(credentials, repo))
+                .orElseGet(() -> authenticate(credentials));
         return signedIn.flatMap(who -> directory.accessAsync(repo).map(access -> {
             boolean allowed = allows(who, repo, access, permission);
             if (allowed && !who.scoped(permission)) {
@@ -150,6 +158,35 @@ public class AccessControl {
                 .filter(Optional::isPresent).map(Optional::get)
                 .collect().asList()
                 .map(found -> repos.stream().filter(found::contains).toList());
+    }
+
+    /**
+     * The LFS ticket these credentials present, checked for {@code repo}, as the user or deploy
+     * key it names now (a removed user or key, or a ticket for another repository: 401), with
+     * no more than the ticket's permission; empty when they are no ticket.
+     */
+    private Optional<Uni<Principal>> ticketPrincipal(Credentials credentials, RepoName repo) {
+        String secret = credentials instanceof Credentials.Header h ? secretOf(h.authorization()) : null;
+        if (!LfsTickets.isTicket(secret)) {
+            return Optional.empty();
+        }
+        return Optional.of(tickets.verify(secret, repo).flatMap(ticket -> {
+            Set<Scope> scopes = ticket.permission() == Permission.WRITE ? Set.of(Scope.READ, Scope.WRITE)
+                    : Set.of(Scope.READ);
+            if (ticket.deployKey()) {
+                return directory.deployAsync(repo).map(deploy -> deploy.keys().stream()
+                        .filter(k -> k.id().equals(ticket.name())).findFirst()
+                        .map(k -> Principal.deploy(repo, k.id(), k.write() ? scopes : Set.of(Scope.READ)))
+                        .orElseThrow(() -> new AuthenticationRequiredException("wrong credentials",
+                                "an LFS ticket of a removed deploy key")));
+            }
+            return directory.userAsync(ticket.name()).map(user -> {
+                UserRecord record = user.orElseThrow(() -> new AuthenticationRequiredException("wrong credentials",
+                        "an LFS ticket of a removed user"));
+                Set<String> groups = Set.copyOf(record.groups());
+                return new Principal(record.name(), groups, groups.contains(adminGroup), "lfs-ticket", scopes);
+            });
+        }));
     }
 
     /**

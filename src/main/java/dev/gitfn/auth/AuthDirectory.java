@@ -45,6 +45,11 @@ public class AuthDirectory {
     private record Cached(Versioned value, long checkedAt) {
     }
 
+    /** The store the records live in (for the LFS ticket key beside them). */
+    BlobStore store() {
+        return store;
+    }
+
     public AuthDirectory(BlobStore store, ObjectMapper json, GitfnConfig config) {
         this.store = store;
         this.json = json;

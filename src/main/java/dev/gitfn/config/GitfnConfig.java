@@ -291,6 +291,13 @@ public interface GitfnConfig {
         /** A session in which nothing moves either way for this long is closed. */
         @WithDefault("60s")
         Duration idleTimeout();
+
+        /**
+         * The HTTP base URL SSH users' git-lfs is sent to by {@code git-lfs-authenticate}
+         * (e.g. {@code https://git.example.com}); unset: this instance's own HTTP port on the
+         * address the SSH client connected to.
+         */
+        Optional<URI> lfsUrl();
     }
 
     /** Git LFS: large files kept per repository in the store, moved by presigned URLs where the store can. */

@@ -30,6 +30,11 @@ public final class StoreLayout {
     }
 
     /** The fleet's SSH host key, generated once by whichever instance starts first. */
+    /** The key that signs LFS tickets handed out over SSH ({@code git-lfs-authenticate}). */
+    public static String lfsTicketKeyKey() {
+        return RECORDS + "ssh/lfs-ticket.key";
+    }
+
     public static String sshHostKeyKey() {
         return RECORDS + "ssh/host-key.pem";
     }

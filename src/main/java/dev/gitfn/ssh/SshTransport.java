@@ -59,6 +59,7 @@ public class SshTransport {
     private static final Duration KEY_LOOKUP_LIMIT = Duration.ofSeconds(10);
 
     private final GitfnConfig.Ssh config;
+    private final java.time.Duration lfsTtl;
     private final AccessControl access;
     private final Admission admission;
     private final RepositoryCache cache;
@@ -74,6 +75,7 @@ public class SshTransport {
     public SshTransport(GitfnConfig config, AccessControl access, Admission admission, RepositoryCache cache,
             SmartProtocol protocol, BlobStore store, @ConfigProperty(name = "quarkus.http.host") String host) {
         this.config = config.ssh();
+        this.lfsTtl = config.lfs().urlTtl();
         this.access = access;
         this.admission = admission;
         this.cache = cache;
@@ -113,8 +115,9 @@ public class SshTransport {
                 "gitfn offers git over SSH only, no shell: git clone ssh://git@<host>:<port>/<repo>.git"));
         server.setCommandFactory((channel, command) -> GitCommandLine.parse(command)
                 .<org.apache.sshd.server.command.Command>map(line -> new GitSshCommand(line, this))
+                .or(() -> LfsAuthenticateCommand.Line.parse(command).map(line -> new LfsAuthenticateCommand(line, this)))
                 .orElseGet(() -> new RefusedCommand("unrecognized command '" + printable(command)
-                        + "': gitfn serves git-upload-pack and git-receive-pack only")));
+                        + "': gitfn serves git-upload-pack, git-receive-pack and git-lfs-authenticate only")));
         CoreModuleProperties.AUTH_TIMEOUT.set(server, config.authTimeout());
         CoreModuleProperties.IDLE_TIMEOUT.set(server, config.idleTimeout());
         CoreModuleProperties.MAX_AUTH_REQUESTS.set(server, config.maxAuthAttempts());
@@ -209,6 +212,20 @@ public class SshTransport {
                 unauthenticated.decrementAndGet();
             }
         }
+    }
+
+    AccessControl access() {
+        return access;
+    }
+
+    /** Where git-lfs is sent to by git-lfs-authenticate, when configured. */
+    java.util.Optional<java.net.URI> lfsUrl() {
+        return config.lfsUrl();
+    }
+
+    /** How long an LFS ticket holds: as long as a presigned URL. */
+    java.time.Duration lfsTtl() {
+        return lfsTtl;
     }
 
     Admission admission() {

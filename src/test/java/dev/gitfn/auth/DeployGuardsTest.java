@@ -142,6 +142,78 @@ class DeployGuardsTest {
         assertEquals(1, directory.deploy(REPO).tokens().size());
     }
 
+    private Principal authorizeTicket(AccessControl at, String ticket, RepoName repo, Permission permission) {
+        return await(at.authorize("Bearer " + ticket, repo, permission)).who();
+    }
+
+    /**
+     * LFS tickets (git-lfs-authenticate over SSH): good for their repository, operation and
+     * lifetime only, as the user or deploy key they name is now; forged or changed ones are
+     * wrong credentials, and the API does not take them.
+     */
+    @Test
+    void lfsTicketsHoldForTheirRepositoryOperationAndLifetime() throws Exception {
+        Principal alice = new Principal("alice", Set.of(), false);
+        String upload = await(access.tickets().issue(alice, REPO, Permission.WRITE, Duration.ofMinutes(15)));
+        String download = await(access.tickets().issue(alice, REPO, Permission.READ, Duration.ofMinutes(15)));
+        assertTrue(LfsTickets.isTicket(upload) && !LfsTickets.isTicket("gfn_x") && !LfsTickets.isTicket(null));
+        Principal who = authorizeTicket(access, upload, REPO, Permission.WRITE);
+        assertEquals("alice", who.name());
+        assertEquals(Set.of(Scope.READ, Scope.WRITE), who.scopes());
+        assertFalse(who.mayAdminister(), "a ticket is no API credential");
+        assertEquals("alice", authorizeTicket(access, download, REPO, Permission.READ).name());
+        assertThrows(AccessDeniedException.class, () -> authorizeTicket(access, download, REPO, Permission.WRITE),
+                "a download ticket uploads nothing");
+        AuthenticationRequiredException other = assertThrows(AuthenticationRequiredException.class,
+                () -> authorizeTicket(access, upload, OTHER, Permission.READ));
+        assertTrue(other.reason().contains("another repository"), other.reason());
+        // Expiry: good a second before, wrong at the moment it ends.
+        assertEquals("alice", authorizeTicket(at(NOW.plusSeconds(899)), upload, REPO, Permission.WRITE).name());
+        AuthenticationRequiredException expired = assertThrows(AuthenticationRequiredException.class,
+                () -> authorizeTicket(at(NOW.plusSeconds(900)), upload, REPO, Permission.WRITE));
+        assertTrue(expired.reason().contains("expired"), expired.reason());
+        // Changed or forged: every byte counts.
+        String body = upload.substring(0, upload.indexOf('.'));
+        String mac = upload.substring(upload.indexOf('.') + 1);
+        String flipped = mac.substring(0, mac.length() - 1) + (mac.endsWith("A") ? "B" : "A");
+        for (String bad : List.of(body + "." + flipped, body, body + ".", "gfl_%%%.AAAA", "gfl_." + mac,
+                LfsTickets.PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(
+                        "v1\nuser\nalice\nteam/app\nWRITE\n9999999999".getBytes()) + "." + mac)) {
+            assertThrows(AuthenticationRequiredException.class, () -> authorizeTicket(access, bad, REPO,
+                    Permission.READ), bad);
+        }
+        assertThrows(AuthenticationRequiredException.class, () -> await(access.requireSignedIn("Bearer " + upload)));
+        // The key is one for every instance: another AccessControl over the same store takes the ticket.
+        AccessControl second = new AccessControl(new AuthDirectory(store, new ObjectMapper(), config), config,
+                Clock.fixed(NOW, ZoneOffset.UTC));
+        assertEquals("alice", authorizeTicket(second, upload, REPO, Permission.WRITE).name());
+        assertEquals(32, store.get(StoreLayout.lfsTicketKeyKey()).orElseThrow().data().length);
+        // The user's rights are read again: no longer owner nor on a list, the ticket reads nothing.
+        directory.updateAccess(REPO, a -> new RepoAccess(false, List.of(), List.of(), List.of()));
+        assertThrows(RepoNotFoundException.class, () -> authorizeTicket(access, upload, REPO, Permission.READ));
+        // A removed user's tickets are wrong credentials.
+        directory.deleteUser("alice");
+        AuthenticationRequiredException gone = assertThrows(AuthenticationRequiredException.class,
+                () -> authorizeTicket(access, download, REPO, Permission.READ));
+        assertTrue(gone.reason().contains("removed user"), gone.reason());
+    }
+
+    @Test
+    void lfsTicketsOfDeployKeysKeepTheKeysRights() throws Exception {
+        SshPublicKey readKey = SshPublicKey.parse(dev.gitfn.auth.AuthorizationMatrixTest.newKeyLine());
+        DeployCredentials.DeployKey key = directory.addDeployKey(REPO, readKey, "ci", false);
+        Principal deploy = Principal.deploy(REPO, key.id(), Set.of(Scope.READ));
+        String ticket = await(access.tickets().issue(deploy, REPO, Permission.WRITE, Duration.ofMinutes(5)));
+        Principal who = authorizeTicket(access, ticket, REPO, Permission.READ);
+        assertEquals(REPO, who.deployRepo());
+        assertThrows(AccessDeniedException.class, () -> authorizeTicket(access, ticket, REPO, Permission.WRITE),
+                "a read-only deploy key's ticket writes nothing, whatever it asked for");
+        assertTrue(directory.removeDeployKey(REPO, key.id()));
+        AuthenticationRequiredException gone = assertThrows(AuthenticationRequiredException.class,
+                () -> authorizeTicket(access, ticket, REPO, Permission.READ));
+        assertTrue(gone.reason().contains("removed deploy key"), gone.reason());
+    }
+
     @Test
     void aDeployKeyHoldsForItsRepositoryAndWritesOnlyWhenAllowed() throws Exception {
         SshPublicKey readKey = SshPublicKey.parse(dev.gitfn.auth.AuthorizationMatrixTest.newKeyLine());

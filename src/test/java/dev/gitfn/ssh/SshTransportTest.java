@@ -92,6 +92,71 @@ class SshTransportTest {
         return new Git(work.resolve("home-" + key.getFileName())).withEnv("GIT_SSH_COMMAND", client.gitSshCommand(key));
     }
 
+    /**
+     * git-lfs over an SSH remote: it asks {@code git-lfs-authenticate} for the LFS API's
+     * address and a short-lived ticket, then moves the bytes over HTTP with it. The ticket
+     * holds for its repository and operation only, and not for the API.
+     */
+    @Test
+    void gitLfsOverSshGetsATicketForItsRepositoryAndOperation() throws Exception {
+        String writer = "lw-" + suffix;
+        String reader = "lr-" + suffix;
+        Path writerKey = userWithKey(writer);
+        Path readerKey = userWithKey(reader);
+        String repo = repo("lfs", "{\"public\":false,\"read\":[\"" + reader + "\"],\"write\":[\"" + writer + "\"]}");
+        String other = repo("lfs-other", "{\"public\":false,\"read\":[\"" + reader + "\"],\"write\":[\"" + writer
+                + "\"]}");
+        Git w = as(writerKey);
+        w.ok(work, "lfs", "install", "--skip-repo");
+        Path src = w.newRepo(work.resolve("lfs-src"), 1);
+        w.ok(src, "lfs", "track", "*.bin");
+        byte[] model = new byte[300_000];
+        new java.util.Random(7).nextBytes(model);
+        Files.write(src.resolve("model.bin"), model);
+        w.ok(src, "add", ".gitattributes", "model.bin");
+        w.ok(src, "commit", "-q", "-m", "model");
+        w.ok(src, "remote", "add", "origin", url(repo));
+        Git.Result pushed = w.run(src, Map.of("GIT_TRACE", "1"), "push", "origin", "main");
+        assertEquals(0, pushed.exitCode(), pushed.err());
+        assertTrue(pushed.err().contains("git-lfs-authenticate"), "git-lfs asked the SSH remote: " + pushed.err());
+        Git r = as(readerKey);
+        r.ok(work, "lfs", "install", "--skip-repo");
+        r.ok(work, "clone", "-q", url(repo), "lfs-clone");
+        assertTrue(java.util.Arrays.equals(model, Files.readAllBytes(work.resolve("lfs-clone/model.bin"))),
+                "the bytes came back through LFS");
+        r.ok(work.resolve("lfs-clone"), "lfs", "fsck");
+
+        // What git-lfs-authenticate answers, and what the ticket is good for.
+        Ssh.Result download = client.exec(readerKey, ssh.port(), null, "git-lfs-authenticate", "'" + repo + ".git'",
+                "download");
+        assertEquals(0, download.exit(), download.err());
+        Matcher ticket = Pattern.compile("\"Authorization\":\"(Bearer gfl_[^\"]+)\"").matcher(download.out());
+        assertTrue(ticket.find(), download.out());
+        assertTrue(download.out().contains("\"href\":\"http://127.0.0.1:" + base.getPort() + "/" + repo
+                + ".git/info/lfs\""), download.out());
+        String batch = "{\"operation\":\"%s\",\"objects\":[{\"oid\":\"" + "ab".repeat(32) + "\",\"size\":3}]}";
+        assertEquals(200, lfsBatch(repo, ticket.group(1), batch.formatted("download")));
+        assertEquals(403, lfsBatch(repo, ticket.group(1), batch.formatted("upload")), "a download ticket uploads nothing");
+        assertEquals(401, lfsBatch(other, ticket.group(1), batch.formatted("download")), "another repository's");
+        assertEquals(401, Http.json("GET", java.net.URI.create(base + "api/user"), ticket.group(1), null).statusCode());
+        String changed = ticket.group(1).substring(0, ticket.group(1).length() - 1)
+                + (ticket.group(1).endsWith("A") ? "B" : "A");
+        assertEquals(401, lfsBatch(repo, changed, batch.formatted("download")), "a changed ticket");
+        // A reader asking to upload is refused before any ticket is made.
+        Ssh.Result upload = client.exec(readerKey, ssh.port(), null, "git-lfs-authenticate", repo + ".git", "upload");
+        assertNotEquals(0, upload.exit());
+        assertTrue(upload.err().contains("fatal:"), upload.err());
+        // Removing the user ends the ticket at once.
+        assertEquals(204, api("DELETE", "/api/users/" + reader, null).statusCode());
+        assertEquals(401, lfsBatch(repo, ticket.group(1), batch.formatted("download")));
+    }
+
+    private int lfsBatch(String repo, String authorization, String body) {
+        return Http.send("POST", java.net.URI.create(base + repo + ".git/info/lfs/objects/batch"),
+                Map.of("Authorization", authorization, "Content-Type", "application/vnd.git-lfs+json",
+                        "Accept", "application/vnd.git-lfs+json"), body.getBytes(StandardCharsets.UTF_8)).statusCode();
+    }
+
     @Test
     void cloneFetchPushShallowPartialAndAtomicOverSshWithVersion2() throws Exception {
         String writer = "w-" + suffix;

@@ -179,6 +179,15 @@ public class AdmissionFilter {
                             rc.put(ADMITTED, admitted);
                             rc.put(PRINCIPAL, admitted.who());
                         });
+        if (stateChanging) {
+            // A sign-in form is small: its length is said up front and bounded, as the API's bodies.
+            step = step.invoke(ok -> {
+                Refusal badBody = apiBodyRefusal(request);
+                if (badBody != null) {
+                    throw badBody;
+                }
+            });
+        }
         Context context = Vertx.currentContext();
         boolean presented = credentials != null && !credentials.isBlank();
         return step.map(ok -> (Response) null)

@@ -21,8 +21,12 @@ public final class ServerProcess implements AutoCloseable {
 
     public ServerProcess(Path log, Map<String, String> env, String... jvmArgs) throws IOException {
         String jar = System.getProperty("gitfn.app.jar", "target/quarkus-app/quarkus-run.jar");
-        this.port = freePort();
-        this.managementPort = freePort();
+        // Both ports held open while the other is chosen: two calls one after the other may get
+        // the same just-closed port (seen in CI), and Vert.x then serves both routers on it.
+        try (ServerSocket main = new ServerSocket(0); ServerSocket management = new ServerSocket(0)) {
+            this.port = main.getLocalPort();
+            this.managementPort = management.getLocalPort();
+        }
         List<String> command = new ArrayList<>();
         // gitfn.server.java: another JDK for the server (the cold-start benchmark compares two).
         command.add(Path.of(System.getProperty("gitfn.server.java", System.getProperty("java.home")), "bin", "java")
@@ -88,11 +92,6 @@ public final class ServerProcess implements AutoCloseable {
         throw new IOException("gitfn did not start within 60 s; see " + log);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     /** Ends the process at once (SIGKILL), as a crashed or reclaimed serverless instance ends. */
     public void kill() throws InterruptedException {

@@ -109,19 +109,14 @@ public class Admission {
     /** Admits a request to the admin API; {@code stateChanging} for anything but GET and HEAD. */
     public Uni<Principal> admitAdmin(Transport transport, Client client, String authorization,
             boolean stateChanging) {
-        return Uni.createFrom().voidItem().invoke(() -> browsers.check(client, access.enabled(), stateChanging))
-                .flatMap(ok -> signedIn(transport, client, Credentials.header(authorization), null,
-                        access.requireAdmin(authorization)))
-                .onFailure().transform(this::typed);
+        return admitNamingNoRepository(transport, client, authorization, stateChanging, () -> access.requireAdmin(authorization));
     }
 
     /** Admits a signed-in user to the API about itself (its own tokens): any user, with an admin-scoped credential. */
     public Uni<Principal> admitUser(Transport transport, Client client, String authorization,
             boolean stateChanging) {
-        return Uni.createFrom().voidItem().invoke(() -> browsers.check(client, access.enabled(), stateChanging))
-                .flatMap(ok -> signedIn(transport, client, Credentials.header(authorization), null,
-                        access.requireSignedIn(authorization)))
-                .onFailure().transform(this::typed);
+        return admitNamingNoRepository(transport, client, authorization, stateChanging,
+                () -> access.requireSignedIn(authorization));
     }
 
     /**
@@ -130,9 +125,18 @@ public class Admission {
      */
     public Uni<Principal> admitVisitor(Transport transport, Client client, String authorization,
             boolean stateChanging) {
+        return admitNamingNoRepository(transport, client, authorization, stateChanging, () -> access.authenticate(authorization));
+    }
+
+    /**
+     * The shape of every admission that names no repository: the browser checks first, then
+     * {@code check} of the credentials (made only after them), wrong ones counted as a failed
+     * sign-in, every failure a typed refusal.
+     */
+    private Uni<Principal> admitNamingNoRepository(Transport transport, Client client, String authorization,
+            boolean stateChanging, java.util.function.Supplier<Uni<Principal>> check) {
         return Uni.createFrom().voidItem().invoke(() -> browsers.check(client, access.enabled(), stateChanging))
-                .flatMap(ok -> signedIn(transport, client, Credentials.header(authorization), null,
-                        access.authenticate(authorization)))
+                .flatMap(ok -> signedIn(transport, client, Credentials.header(authorization), null, check.get()))
                 .onFailure().transform(this::typed);
     }
 

@@ -134,14 +134,18 @@ final class GitSshCommand extends ChannelCommand {
             return;
         }
         Refusal r = refusal.get();
-        String message = switch (r.reason()) {
+        fatal(message(r, failure, line.path()), r.reason().sshExitStatus());
+    }
+
+    /** A refusal in git's words over SSH, for any command naming the repository at {@code path}. */
+    static String message(Refusal r, Throwable failure, String path) {
+        return switch (r.reason()) {
             // git's own wording for a repository that is not there (or not readable: the same answer)
             // (a renamed one says where it went: only a client that may read it gets this far)
             case NOT_FOUND, UNAUTHENTICATED -> failure instanceof RepoMovedException ? r.getMessage()
-                    : "'" + line.path() + "' does not appear to be a git repository";
+                    : "'" + path + "' does not appear to be a git repository";
             default -> r.getMessage();
         };
-        fatal(message, r.reason().sshExitStatus());
     }
 
     private void fatal(String message, int status) {

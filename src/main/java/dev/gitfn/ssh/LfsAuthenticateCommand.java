@@ -99,10 +99,7 @@ final class LfsAuthenticateCommand extends ChannelCommand {
         if (refusal.isEmpty()) {
             LOG.errorf(failure, "git-lfs-authenticate for %s failed", line.path());
         }
-        String message = refusal.map(r -> switch (r.reason()) {
-            case NOT_FOUND, UNAUTHENTICATED -> "'" + line.path() + "' does not appear to be a git repository";
-            default -> r.getMessage();
-        }).orElse("internal server error");
+        String message = refusal.map(r -> GitSshCommand.message(r, failure, line.path())).orElse("internal server error");
         try {
             err.write(("fatal: " + message + "\n").getBytes(StandardCharsets.UTF_8));
             err.flush();

@@ -70,7 +70,7 @@ try {
   const subject = page.locator('.log .subject').first();
   check((await subject.textContent()).includes('<script>window.pwned=3</script>'), 'the hostile subject is text');
   await page.locator('.log li a').first().click();
-  await page.waitForURL('**/commit/**');
+  await page.waitForURL('**/-/commit/**');
   check(await page.locator('section.file-diff').count() > 0, 'the commit shows its diff');
   check(await page.locator('table.diff tr.add').count() > 0, 'added lines are marked');
   await inert('the commit');

@@ -48,9 +48,9 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The read-only web view: {@code /} lists the repositories the visitor may read,
  * {@code /<repo>} is a repository's page (its clone URL without {@code .git}), with
- * {@code tree}, {@code blob}, {@code raw}, {@code commits} and {@code commit} below it.
- * A repository name ends at the first of those words, and a ref at the longest prefix
- * that names a branch or tag. Pages read the cached copy git is served from; pages
+ * {@code /-/tree}, {@code /-/blob}, {@code /-/raw}, {@code /-/commits} and {@code /-/commit}
+ * below it (a repository name ends at {@code /-/}, which no name contains), and a ref at the
+ * longest prefix that names a branch or tag. Pages read the cached copy git is served from; pages
  * addressed by a commit id never change and say so to caches.
  */
 @Path("/")
@@ -95,7 +95,8 @@ public class WebViewResource {
                 .map(visible -> WebPages.html(200, WebPages.Templates.index(pages.page("Repositories", who, "/"),
                         visible.stream().map(n -> new WebPages.RepoRow(n.value(), new WebLinks(n.value()).repo()))
                                 .toList()))
-                        .header("Cache-Control", "private, no-cache").header("Vary", "Cookie, Authorization").build());
+                        .header("Cache-Control", who.anonymous() ? "private, no-cache" : "private, no-store") // (private names)
+                        .header("Vary", "Cookie, Authorization").build());
     }
 
     @GET
@@ -171,8 +172,9 @@ public class WebViewResource {
             RepoBrowser browser = new RepoBrowser(repo.repository());
             RepoBrowser.Refs refs = browser.refs();
             String etag = etag(admitted, "repo", refsDigest(refs));
-            if (etag.equals(rc.request().getHeader(HttpHeaders.IF_NONE_MATCH))) {
-                return notModified(etag, admitted);
+            Response unchanged = unchanged(rc, admitted, etag);
+            if (unchanged != null) {
+                return unchanged;
             }
             WebLinks links = new WebLinks(name.value());
             RawString readme = null;
@@ -202,56 +204,50 @@ public class WebViewResource {
     }
 
     @GET
-    @Path("{repo: .+?}/tree{rest: (?:/.*)?}")
+    @Path("{repo: .+?}/-/tree{rest: (?:/.*)?}")
     @Admit(Admit.Need.VIEW)
     @Blocking
     public Response tree(@PathParam("rest") String rest, RoutingContext rc) throws IOException {
-        Admitted admitted = AdmissionFilter.admitted(rc);
-        try (CachedRepo repo = cache.open(admitted.name())) {
-            RepoBrowser browser = new RepoBrowser(repo.repository());
-            Optional<RepoBrowser.Target> target = browser.resolve(rest);
-            Optional<List<RepoBrowser.TreeRow>> entries = target.isEmpty() ? Optional.empty()
-                    : browser.tree(target.get().commit(), target.get().path());
+        return atTarget(rc, rest, (admitted, browser, target) -> {
+            Optional<List<RepoBrowser.TreeRow>> entries = browser.tree(target.commit(), target.path());
             if (entries.isEmpty()) {
-                return target.isPresent() && browser.blobId(target.get().commit(), target.get().path()).isPresent()
-                        ? redirect(new WebLinks(admitted.name().value()).blob(target.get().ref(), target.get().path()))
+                return browser.blobId(target.commit(), target.path()).isPresent()
+                        ? redirect(new WebLinks(admitted.name().value()).blob(target.ref(), target.path()))
                         : pages.notFound(admitted.who(), rc.request().path());
             }
-            String etag = etag(admitted, "tree", target.get().commit().name());
-            if (etag.equals(rc.request().getHeader(HttpHeaders.IF_NONE_MATCH))) {
-                return notModified(etag, admitted);
+            String etag = etag(admitted, "tree", target.commit().name());
+            Response unchanged = unchanged(rc, admitted, etag);
+            if (unchanged != null) {
+                return unchanged;
             }
             String name = admitted.name().value();
-            return cached(WebPages.html(200, WebPages.Templates.tree(page(name + " at " + target.get().ref(),
-                    admitted, rc), name, new WebLinks(name), target.get(), crumbs(target.get().path()),
-                    entries.get())), etag, admitted, target.get().immutable());
-        }
+            return cached(WebPages.html(200, WebPages.Templates.tree(page(name + " at " + target.ref(), admitted, rc),
+                    name, new WebLinks(name), target, crumbs(target.path()), entries.get())), etag, admitted,
+                    target.immutable());
+        });
     }
 
     @GET
-    @Path("{repo: .+?}/blob/{rest: .+}")
+    @Path("{repo: .+?}/-/blob/{rest: .+}")
     @Admit(Admit.Need.VIEW)
     @Blocking
     public Response blob(@PathParam("rest") String rest, RoutingContext rc) throws IOException {
-        Admitted admitted = AdmissionFilter.admitted(rc);
-        try (CachedRepo repo = cache.open(admitted.name())) {
-            RepoBrowser browser = new RepoBrowser(repo.repository());
-            Optional<RepoBrowser.Target> target = browser.resolve(rest);
-            Optional<ObjectId> blob = target.isEmpty() ? Optional.empty()
-                    : browser.blobId(target.get().commit(), target.get().path());
+        return atTarget(rc, rest, (admitted, browser, target) -> {
+            Optional<ObjectId> blob = browser.blobId(target.commit(), target.path());
             if (blob.isEmpty()) {
                 return pages.notFound(admitted.who(), rc.request().path());
             }
             String etag = etag(admitted, "blob", blob.get().name());
-            if (etag.equals(rc.request().getHeader(HttpHeaders.IF_NONE_MATCH))) {
-                return notModified(etag, admitted);
+            Response unchanged = unchanged(rc, admitted, etag);
+            if (unchanged != null) {
+                return unchanged;
             }
             String name = admitted.name().value();
-            RepoBrowser.Blob shown = browser.blob(blob.get(), target.get().path(), config.maxBlobView().asLongValue());
-            return cached(WebPages.html(200, WebPages.Templates.blob(page(target.get().path() + " · " + name,
-                    admitted, rc), name, new WebLinks(name), target.get(), crumbs(target.get().path()), shown)),
-                    etag, admitted, target.get().immutable());
-        }
+            RepoBrowser.Blob shown = browser.blob(blob.get(), target.path(), config.maxBlobView().asLongValue());
+            return cached(WebPages.html(200, WebPages.Templates.blob(page(target.path() + " · " + name, admitted, rc),
+                    name, new WebLinks(name), target, crumbs(target.path()), shown)), etag, admitted,
+                    target.immutable());
+        });
     }
 
     /**
@@ -259,7 +255,7 @@ public class WebViewResource {
      * sniffing off and sandboxed, so a file of HTML or script cannot run on gitfn's origin.
      */
     @GET
-    @Path("{repo: .+?}/raw/{rest: .+}")
+    @Path("{repo: .+?}/-/raw/{rest: .+}")
     @Admit(Admit.Need.VIEW)
     @Blocking
     public Response raw(@PathParam("rest") String rest, RoutingContext rc) throws IOException {
@@ -275,8 +271,9 @@ public class WebViewResource {
                 return pages.notFound(admitted.who(), rc.request().path());
             }
             String etag = etag(admitted, "raw", blob.get().name());
-            if (etag.equals(rc.request().getHeader(HttpHeaders.IF_NONE_MATCH))) {
-                return notModified(etag, admitted);
+            Response unchanged = unchanged(rc, admitted, etag);
+            if (unchanged != null) {
+                return unchanged;
             }
             ObjectLoader loader = browser.open(blob.get());
             boolean binary = browser.isBinary(loader);
@@ -304,37 +301,31 @@ public class WebViewResource {
     }
 
     @GET
-    @Path("{repo: .+?}/commits{rest: (?:/.*)?}")
+    @Path("{repo: .+?}/-/commits{rest: (?:/.*)?}")
     @Admit(Admit.Need.VIEW)
     @Blocking
     public Response commits(@PathParam("rest") String rest, @QueryParam("page") String pageParam, RoutingContext rc)
             throws IOException {
-        Admitted admitted = AdmissionFilter.admitted(rc);
         int page = pageNumber(pageParam);
-        try (CachedRepo repo = cache.open(admitted.name())) {
-            RepoBrowser browser = new RepoBrowser(repo.repository());
-            Optional<RepoBrowser.Target> target = browser.resolve(rest);
-            if (target.isEmpty()) {
-                return pages.notFound(admitted.who(), rc.request().path());
+        return atTarget(rc, rest, (admitted, browser, target) -> {
+            String etag = etag(admitted, "commits" + page, target.commit().name());
+            Response unchanged = unchanged(rc, admitted, etag);
+            if (unchanged != null) {
+                return unchanged;
             }
-            String etag = etag(admitted, "commits" + page, target.get().commit().name());
-            if (etag.equals(rc.request().getHeader(HttpHeaders.IF_NONE_MATCH))) {
-                return notModified(etag, admitted);
-            }
-            RepoBrowser.Log log = browser.log(target.get().commit(), target.get().path(), page,
-                    config.commitsPerPage());
+            RepoBrowser.Log log = browser.log(target.commit(), target.path(), page, config.commitsPerPage());
             String name = admitted.name().value();
             WebLinks links = new WebLinks(name);
-            String here = links.commits(target.get().ref(), target.get().path());
+            String here = links.commits(target.ref(), target.path());
             return cached(WebPages.html(200, WebPages.Templates.commits(page("Commits · " + name, admitted, rc), name,
-                    links, target.get(), crumbs(target.get().path()), log,
+                    links, target, crumbs(target.path()), log,
                     page > 1 ? WebLinks.page(here, page - 1) : null, log.more() ? WebLinks.page(here, page + 1) : null)),
-                    etag, admitted, target.get().immutable());
-        }
+                    etag, admitted, target.immutable());
+        });
     }
 
     @GET
-    @Path("{repo: .+?}/commit/{id: [0-9a-fA-F]{7,64}}")
+    @Path("{repo: .+?}/-/commit/{id: [0-9a-fA-F]{7,64}}")
     @Admit(Admit.Need.VIEW)
     @Blocking
     public Response commit(@PathParam("id") String id, @QueryParam("page") String pageParam, RoutingContext rc)
@@ -364,6 +355,30 @@ public class WebViewResource {
 
     // ---- helpers ----
 
+    /** A page of what an address below a repository names: a ref (or commit id) and a path in it. */
+    private interface TargetPage {
+        Response answer(Admitted admitted, RepoBrowser browser, RepoBrowser.Target target) throws IOException;
+    }
+
+    /**
+     * Answers {@code page} for what {@code rest} names in the admitted repository's cached copy,
+     * leased for the answer; the one not-found page when it names nothing.
+     */
+    private Response atTarget(RoutingContext rc, String rest, TargetPage page) throws IOException {
+        Admitted admitted = AdmissionFilter.admitted(rc);
+        try (CachedRepo repo = cache.open(admitted.name())) {
+            RepoBrowser browser = new RepoBrowser(repo.repository());
+            Optional<RepoBrowser.Target> target = browser.resolve(rest);
+            return target.isEmpty() ? pages.notFound(admitted.who(), rc.request().path())
+                    : page.answer(admitted, browser, target.get());
+        }
+    }
+
+    /** The 304 when the browser holds this page's validator already, else null. */
+    private static Response unchanged(RoutingContext rc, Admitted admitted, String etag) {
+        return etag.equals(rc.request().getHeader(HttpHeaders.IF_NONE_MATCH)) ? notModified(etag, admitted) : null;
+    }
+
     private WebPages.Page page(String title, Admitted admitted, RoutingContext rc) {
         String query = rc.request().query();
         return pages.page(title, admitted.who(), rc.request().path() + (query == null ? "" : "?" + query));
@@ -383,15 +398,25 @@ public class WebViewResource {
                 .header("Cache-Control", "no-store").build();
     }
 
-    /** Anyone may keep what an anonymous visitor saw of a public repository; anything else stays in the browser. */
-    private static boolean shared(Admitted admitted) {
-        return admitted.who().anonymous() && (admitted.rules().isPublic() || admitted.rules() == dev.gitfn.auth.RepoAccess.NONE);
+    /**
+     * What a cache may keep of a page: nothing of a private repository's (a shared cache could
+     * hand it on, a browser's disk outlive the right to see it); of a public one's, pages that
+     * never change for anyone (by commit id, seen anonymously) for good, the others only after
+     * revalidating, in the browser alone.
+     */
+    private static String cacheControl(Admitted admitted, boolean immutable) {
+        boolean publicRepository = admitted.rules().isPublic() || admitted.rules() == dev.gitfn.auth.RepoAccess.NONE;
+        if (!publicRepository) {
+            return "private, no-store";
+        }
+        if (!immutable) {
+            return "private, no-cache";
+        }
+        return (admitted.who().anonymous() ? "public, " : "private, ") + IMMUTABLE;
     }
 
     private static Response cached(Response.ResponseBuilder b, String etag, Admitted admitted, boolean immutable) {
-        String scope = shared(admitted) ? "public" : "private";
-        b.header("Cache-Control", immutable ? scope + ", " + IMMUTABLE : scope + ", no-cache")
-                .header("Vary", "Cookie, Authorization");
+        b.header("Cache-Control", cacheControl(admitted, immutable)).header("Vary", "Cookie, Authorization");
         if (etag != null) {
             b.header(HttpHeaders.ETAG, etag);
         }
@@ -400,7 +425,7 @@ public class WebViewResource {
 
     private static Response notModified(String etag, Admitted admitted) {
         return Response.notModified().header(HttpHeaders.ETAG, etag)
-                .header("Cache-Control", (shared(admitted) ? "public" : "private") + ", no-cache")
+                .header("Cache-Control", cacheControl(admitted, false))
                 .header("Vary", "Cookie, Authorization").build();
     }
 

@@ -8,7 +8,9 @@ import java.util.stream.Collectors;
 import io.quarkus.qute.TemplateData;
 
 /**
- * The web view's addresses for one repository, built in one place so that every link a
+ * The web view's addresses for one repository ({@code /<repo>/-/tree/...}: everything below a
+ * repository after GitLab's {@code /-/}, so no page ever takes a repository name away), built
+ * in one place so that every link a
  * page prints is percent-encoded segment by segment (a file named {@code <script>} or
  * {@code a?b#c} is a path, never markup or a query).
  */
@@ -42,7 +44,7 @@ public final class WebLinks {
     }
 
     public String commit(String id) {
-        return repo() + "/commit/" + segments(id);
+        return repo() + "/-/commit/" + segments(id);
     }
 
     /** The same address on page {@code page} (a {@code ?page=} query). */
@@ -52,7 +54,7 @@ public final class WebLinks {
 
     private String below(String kind, String ref, String path) {
         String p = path == null || path.isEmpty() ? "" : "/" + segments(path);
-        return repo() + "/" + kind + "/" + segments(ref) + p;
+        return repo() + "/-/" + kind + "/" + segments(ref) + p;
     }
 
     /** {@code example.com:8080} → {@code example.com}; {@code [::1]:8080} → {@code [::1]}. */

@@ -133,11 +133,11 @@ public class AuthorizationMatrixTest {
         LFS_LOCK(Access.WRITE, "POST /{repo}/info/lfs/locks"),
         LFS_UNLOCK(Access.WRITE, "POST /{repo}/info/lfs/locks/{id}/unlock"),
         WEB_REPO(Access.VIEW, "GET /{repo}"),
-        WEB_TREE(Access.VIEW, "GET /{repo}/tree{rest}"),
-        WEB_BLOB(Access.VIEW, "GET /{repo}/blob/{rest}"),
-        WEB_RAW(Access.VIEW, "GET /{repo}/raw/{rest}"),
-        WEB_COMMITS(Access.VIEW, "GET /{repo}/commits{rest}"),
-        WEB_COMMIT(Access.VIEW, "GET /{repo}/commit/{id}");
+        WEB_TREE(Access.VIEW, "GET /{repo}/-/tree{rest}"),
+        WEB_BLOB(Access.VIEW, "GET /{repo}/-/blob/{rest}"),
+        WEB_RAW(Access.VIEW, "GET /{repo}/-/raw/{rest}"),
+        WEB_COMMITS(Access.VIEW, "GET /{repo}/-/commits{rest}"),
+        WEB_COMMIT(Access.VIEW, "GET /{repo}/-/commit/{id}");
 
         final Access access;
         final String route;
@@ -647,11 +647,11 @@ public class AuthorizationMatrixTest {
                             .encodeToString(authorization.getBytes(StandardCharsets.UTF_8)));
                 }
                 String page = "/" + REPOS.get(kind) + switch (endpoint) {
-                    case WEB_TREE -> "/tree/main";
-                    case WEB_BLOB -> "/blob/main/file-0.txt";
-                    case WEB_RAW -> "/raw/main/file-0.txt";
-                    case WEB_COMMITS -> "/commits/main";
-                    case WEB_COMMIT -> "/commit/" + main;
+                    case WEB_TREE -> "/-/tree/main";
+                    case WEB_BLOB -> "/-/blob/main/file-0.txt";
+                    case WEB_RAW -> "/-/raw/main/file-0.txt";
+                    case WEB_COMMITS -> "/-/commits/main";
+                    case WEB_COMMIT -> "/-/commit/" + main;
                     default -> "";
                 };
                 yield Http.send("GET", uri(page), headers, null);

@@ -157,8 +157,8 @@ class WebViewTest {
         assertFalse(index.body().contains("secret-name"), "a private repository's name in the list");
 
         String missing = TestDirs.repoName("web/secret-nothere");
-        for (String suffix : List.of("", "/tree/main", "/tree/main/docs", "/blob/main/README.md",
-                "/raw/main/README.md", "/commits/main", "/commit/" + "a".repeat(40))) {
+        for (String suffix : List.of("", "/-/tree/main", "/-/tree/main/docs", "/-/blob/main/README.md",
+                "/-/raw/main/README.md", "/-/commits/main", "/-/commit/" + "a".repeat(40))) {
             HttpResponse<String> priv = get("/" + privateRepo + suffix, null);
             HttpResponse<String> none = get("/" + missing + suffix, null);
             assertEquals(404, priv.statusCode(), suffix);
@@ -191,59 +191,59 @@ class WebViewTest {
         assertTrue(body.contains("feature/x") && body.contains("v1.0") && body.contains(head.substring(0, 7)), body);
         assertTrue(body.contains(base + publicRepo + ".git"), "the HTTP clone URL");
         assertTrue(body.contains("<h1>Hello</h1>"), "the README rendered: " + body);
-        assertTrue(body.contains("href=\"/" + publicRepo + "/blob/main/docs/guide.md\""), "relative link to a file");
+        assertTrue(body.contains("href=\"/" + publicRepo + "/-/blob/main/docs/guide.md\""), "relative link to a file");
 
-        HttpResponse<String> tree = get("/" + publicRepo + "/tree/main/docs", null);
+        HttpResponse<String> tree = get("/" + publicRepo + "/-/tree/main/docs", null);
         assertEquals(200, tree.statusCode());
-        assertTrue(tree.body().contains("/blob/main/docs/guide.md"), tree.body());
+        assertTrue(tree.body().contains("/-/blob/main/docs/guide.md"), tree.body());
         // A ref with a slash, then a path.
-        HttpResponse<String> onBranch = get("/" + publicRepo + "/blob/feature/x/docs/guide.md", null);
+        HttpResponse<String> onBranch = get("/" + publicRepo + "/-/blob/feature/x/docs/guide.md", null);
         assertEquals(200, onBranch.statusCode());
         assertTrue(onBranch.body().contains("changed on a branch"), onBranch.body());
         // At a tag and at a commit id.
-        HttpResponse<String> atTag = get("/" + publicRepo + "/blob/v1.0/docs/guide.md", null);
+        HttpResponse<String> atTag = get("/" + publicRepo + "/-/blob/v1.0/docs/guide.md", null);
         assertTrue(atTag.body().contains("line &lt;two&gt; &amp; &quot;three&quot;"), atTag.body());
         assertTrue(atTag.body().contains("id=\"L2\""), "line numbers");
-        assertEquals(200, get("/" + publicRepo + "/tree/" + feature + "/docs", null).statusCode());
+        assertEquals(200, get("/" + publicRepo + "/-/tree/" + feature + "/docs", null).statusCode());
         // A file path under /tree goes to its page; a missing path is 404.
-        assertEquals(302, get("/" + publicRepo + "/tree/main/README.md", null).statusCode());
-        assertEquals(404, get("/" + publicRepo + "/blob/main/nothing.txt", null).statusCode());
-        assertEquals(404, get("/" + publicRepo + "/tree/nobranch", null).statusCode());
+        assertEquals(302, get("/" + publicRepo + "/-/tree/main/README.md", null).statusCode());
+        assertEquals(404, get("/" + publicRepo + "/-/blob/main/nothing.txt", null).statusCode());
+        assertEquals(404, get("/" + publicRepo + "/-/tree/nobranch", null).statusCode());
 
         // Binary and large files are offered as downloads.
-        String bin = get("/" + publicRepo + "/blob/main/blob.bin", null).body();
-        assertTrue(bin.contains("binary file") && bin.contains("/raw/main/blob.bin"), bin);
-        String big = get("/" + publicRepo + "/blob/main/big.txt", null).body();
+        String bin = get("/" + publicRepo + "/-/blob/main/blob.bin", null).body();
+        assertTrue(bin.contains("binary file") && bin.contains("/-/raw/main/blob.bin"), bin);
+        String big = get("/" + publicRepo + "/-/blob/main/big.txt", null).body();
         assertTrue(big.contains("too large to show") && !big.contains("id=\"L2\""), big);
 
         // The log, paged (3 per page here): 7 commits on feature/x.
-        HttpResponse<String> log1 = get("/" + publicRepo + "/commits/feature/x", null);
+        HttpResponse<String> log1 = get("/" + publicRepo + "/-/commits/feature/x", null);
         assertEquals(3, count(log1.body(), "<li>"), log1.body());
         assertTrue(log1.body().contains("?page=2") && !log1.body().contains("rel=\"prev\""));
-        HttpResponse<String> log3 = get("/" + publicRepo + "/commits/feature/x?page=3", null);
+        HttpResponse<String> log3 = get("/" + publicRepo + "/-/commits/feature/x?page=3", null);
         assertEquals(1, count(log3.body(), "<li>"), log3.body());
         assertFalse(log3.body().contains("rel=\"next\""));
         assertTrue(log3.body().contains("rel=\"prev\""));
         // A path's log: the commits that touched it.
-        HttpResponse<String> pathLog = get("/" + publicRepo + "/commits/feature/x/docs/guide.md", null);
+        HttpResponse<String> pathLog = get("/" + publicRepo + "/-/commits/feature/x/docs/guide.md", null);
         assertEquals(2, count(pathLog.body(), "<li>"), pathLog.body());
 
         // A commit and its diff, 2 files per page (it changed 6).
         String commitId = git.revParse(src, "v1.0");
-        HttpResponse<String> commit = get("/" + publicRepo + "/commit/" + commitId, null);
+        HttpResponse<String> commit = get("/" + publicRepo + "/-/commit/" + commitId, null);
         assertEquals(200, commit.statusCode());
         assertEquals(2, count(commit.body(), "class=\"file-diff\""), commit.body());
         assertTrue(commit.body().contains("6 changed files") && commit.body().contains("?page=2"), commit.body());
-        HttpResponse<String> lastFiles = get("/" + publicRepo + "/commit/" + commitId + "?page=3", null);
+        HttpResponse<String> lastFiles = get("/" + publicRepo + "/-/commit/" + commitId + "?page=3", null);
         assertEquals(2, count(lastFiles.body(), "class=\"file-diff\""));
         // An abbreviated id goes to the full one.
-        HttpResponse<String> shortId = get("/" + publicRepo + "/commit/" + commitId.substring(0, 10), null);
+        HttpResponse<String> shortId = get("/" + publicRepo + "/-/commit/" + commitId.substring(0, 10), null);
         assertEquals(302, shortId.statusCode());
-        assertEquals("/" + publicRepo + "/commit/" + commitId, location(shortId));
-        // /commit/ takes commit ids only, never a branch whose name looks like one.
+        assertEquals("/" + publicRepo + "/-/commit/" + commitId, location(shortId));
+        // /-/commit/ takes commit ids only, never a branch whose name looks like one.
         git.ok(src, "push", "-q", url(publicRepo), "feature/x:refs/heads/cafe1234");
-        assertEquals(404, get("/" + publicRepo + "/commit/cafe1234", null).statusCode());
-        assertEquals(200, get("/" + publicRepo + "/tree/cafe1234", null).statusCode());
+        assertEquals(404, get("/" + publicRepo + "/-/commit/cafe1234", null).statusCode());
+        assertEquals(200, get("/" + publicRepo + "/-/tree/cafe1234", null).statusCode());
         // Legitimate git traffic alongside: the clone matches.
         git.ok(work, "clone", "-q", url(publicRepo), "clone");
         assertEquals(head, git.revParse(work.resolve("clone"), "HEAD"));
@@ -252,10 +252,10 @@ class WebViewTest {
     @Test
     void hostileNamesMessagesAndReadmesStayInert() throws Exception {
         pushContent(publicRepo);
-        String commitId = get("/" + publicRepo, null).body().replaceAll("(?s).*?/commit/([0-9a-f]{40}).*", "$1");
-        List<String> pages = List.of("/", "/" + publicRepo, "/" + publicRepo + "/tree/main",
-                "/" + publicRepo + "/commits/main", "/" + publicRepo + "/commit/" + commitId,
-                "/" + publicRepo + "/blob/main/page.html");
+        String commitId = get("/" + publicRepo, null).body().replaceAll("(?s).*?/-/commit/([0-9a-f]{40}).*", "$1");
+        List<String> pages = List.of("/", "/" + publicRepo, "/" + publicRepo + "/-/tree/main",
+                "/" + publicRepo + "/-/commits/main", "/" + publicRepo + "/-/commit/" + commitId,
+                "/" + publicRepo + "/-/blob/main/page.html");
         for (String p : pages) {
             HttpResponse<String> r = get(p, null);
             assertEquals(200, r.statusCode(), p);
@@ -268,25 +268,25 @@ class WebViewTest {
             assertTrue(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), csp);
             assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElse(null));
         }
-        String tree = get("/" + publicRepo + "/tree/main", null).body();
+        String tree = get("/" + publicRepo + "/-/tree/main", null).body();
         assertTrue(tree.contains("&lt;img src=x onerror=alert(1)&gt;.txt"), "the hostile name shown as text");
-        assertTrue(tree.contains("/blob/main/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.txt"), tree);
-        assertTrue(get("/" + publicRepo + "/commits/main", null).body()
+        assertTrue(tree.contains("/-/blob/main/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.txt"), tree);
+        assertTrue(get("/" + publicRepo + "/-/commits/main", null).body()
                 .contains("&lt;script&gt;window.pwned=3&lt;/script&gt;"));
 
         // Raw files are never pages: HTML comes back as text, sandboxed, unsniffed.
-        HttpResponse<String> raw = get("/" + publicRepo + "/raw/main/page.html", null);
+        HttpResponse<String> raw = get("/" + publicRepo + "/-/raw/main/page.html", null);
         assertEquals(200, raw.statusCode());
         assertEquals("text/plain;charset=UTF-8", raw.headers().firstValue("Content-Type").orElseThrow()
                 .replace(" ", ""));
         assertEquals("nosniff", raw.headers().firstValue("X-Content-Type-Options").orElseThrow());
         assertTrue(raw.headers().firstValue("Content-Security-Policy").orElseThrow().contains("sandbox"));
         assertTrue(raw.body().contains("<script>alert(document.cookie)</script>"), "the bytes as they are");
-        HttpResponse<String> rawBin = get("/" + publicRepo + "/raw/main/blob.bin", null);
+        HttpResponse<String> rawBin = get("/" + publicRepo + "/-/raw/main/blob.bin", null);
         assertEquals("application/octet-stream", rawBin.headers().firstValue("Content-Type").orElseThrow());
         assertTrue(rawBin.headers().firstValue("Content-Disposition").orElseThrow().startsWith("attachment"));
         // The hostile file name in a raw download's header is encoded, never raw.
-        HttpResponse<String> rawName = get("/" + publicRepo + "/raw/main/" + "%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.txt", null);
+        HttpResponse<String> rawName = get("/" + publicRepo + "/-/raw/main/" + "%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.txt", null);
         assertEquals(200, rawName.statusCode());
         assertFalse(rawName.headers().firstValue("Content-Disposition").orElseThrow().contains("<"));
     }
@@ -372,26 +372,33 @@ class WebViewTest {
         Path src = pushContent(publicRepo);
         pushContent(privateRepo);
         String head = git.revParse(src, "main");
-        HttpResponse<String> byId = get("/" + publicRepo + "/commit/" + head, null);
+        HttpResponse<String> byId = get("/" + publicRepo + "/-/commit/" + head, null);
         assertEquals("public, max-age=31536000, immutable", byId.headers().firstValue("Cache-Control").orElseThrow());
-        HttpResponse<String> treeById = get("/" + publicRepo + "/tree/" + head, null);
+        HttpResponse<String> treeById = get("/" + publicRepo + "/-/tree/" + head, null);
         assertTrue(treeById.headers().firstValue("Cache-Control").orElseThrow().endsWith("immutable"));
-        HttpResponse<String> privateById = get("/" + privateRepo + "/commit/"
-                + get("/" + privateRepo, readerAuth).body().replaceAll("(?s).*?/commit/([0-9a-f]{40}).*", "$1"),
+        HttpResponse<String> privateById = get("/" + privateRepo + "/-/commit/"
+                + get("/" + privateRepo, readerAuth).body().replaceAll("(?s).*?/-/commit/([0-9a-f]{40}).*", "$1"),
                 readerAuth);
-        assertEquals("private, max-age=31536000, immutable",
-                privateById.headers().firstValue("Cache-Control").orElseThrow());
+        assertEquals("private, no-store", privateById.headers().firstValue("Cache-Control").orElseThrow(),
+                "a private repository's pages are kept by no cache");
+        assertEquals("private, no-store", get("/" + privateRepo + "/-/tree/main", readerAuth).headers()
+                .firstValue("Cache-Control").orElseThrow());
+        assertEquals("private, no-store", get("/", readerAuth).headers().firstValue("Cache-Control").orElseThrow(),
+                "a signed-in list may name private repositories");
+        assertEquals("private, max-age=31536000, immutable", get("/" + publicRepo + "/-/commit/" + head, readerAuth)
+                .headers().firstValue("Cache-Control").orElseThrow(), "the page names who is signed in");
 
-        HttpResponse<String> byRef = get("/" + publicRepo + "/tree/main", null);
-        assertEquals("public, no-cache", byRef.headers().firstValue("Cache-Control").orElseThrow());
+        HttpResponse<String> byRef = get("/" + publicRepo + "/-/tree/main", null);
+        assertEquals("private, no-cache", byRef.headers().firstValue("Cache-Control").orElseThrow(),
+                "only immutable pages are for shared caches");
         String etag = byRef.headers().firstValue("ETag").orElseThrow();
-        HttpResponse<String> again = Http.send("GET", URI.create(base + publicRepo + "/tree/main"),
+        HttpResponse<String> again = Http.send("GET", URI.create(base + publicRepo + "/-/tree/main"),
                 Map.of("If-None-Match", etag), null);
         assertEquals(304, again.statusCode());
         // A push moves main: the same address is a new page.
         git.commit(src, 1, "moves main");
         git.ok(src, "push", "-q", url(publicRepo), "main");
-        HttpResponse<String> moved = Http.send("GET", URI.create(base + publicRepo + "/tree/main"),
+        HttpResponse<String> moved = Http.send("GET", URI.create(base + publicRepo + "/-/tree/main"),
                 Map.of("If-None-Match", etag), null);
         assertEquals(200, moved.statusCode());
         assertNotNull(moved.headers().firstValue("ETag").orElse(null));

@@ -92,7 +92,7 @@ class WebGuardsTest {
     @Test
     void aSignInGoesBackOnlyToThisSite() {
         assertEquals("/team/app", WebSession.returnPath("/team/app"));
-        assertEquals("/team/app/commits/main?page=2", WebSession.returnPath("/team/app/commits/main?page=2"));
+        assertEquals("/team/app/-/commits/main?page=2", WebSession.returnPath("/team/app/-/commits/main?page=2"));
         assertEquals("/!~", WebSession.returnPath("/!~"), "the printable edges");
         for (String away : new String[] {null, "", "team/app", "//evil.example/", "https://evil.example/",
                 "/\\evil.example", "/a b", "/a|b", "/a\"b", "/%zz", "/a\tb", "/a\nb", "/a\u007fb", "javascript:alert(1)"}) {
@@ -104,13 +104,13 @@ class WebGuardsTest {
     void namesBecomeEncodedAddresses() {
         WebLinks links = new WebLinks("team/app");
         assertEquals("/team/app", links.repo());
-        assertEquals("/team/app/tree/feature/x/src", links.tree("feature/x", "src"));
-        assertEquals("/team/app/tree/main", links.tree("main", ""));
-        assertEquals("/team/app/tree/main", links.tree("main", null));
-        assertEquals("/team/app/blob/main/%3Cimg%20src%3Dx%3E.txt", links.blob("main", "<img src=x>.txt"));
-        assertEquals("/team/app/raw/v1/a%3Fb%23c%25d%2Be", links.raw("v1", "a?b#c%d+e"));
-        assertEquals("/team/app/commits/main/docs", links.commits("main", "docs"));
-        assertEquals("/team/app/commit/abc", links.commit("abc"));
+        assertEquals("/team/app/-/tree/feature/x/src", links.tree("feature/x", "src"));
+        assertEquals("/team/app/-/tree/main", links.tree("main", ""));
+        assertEquals("/team/app/-/tree/main", links.tree("main", null));
+        assertEquals("/team/app/-/blob/main/%3Cimg%20src%3Dx%3E.txt", links.blob("main", "<img src=x>.txt"));
+        assertEquals("/team/app/-/raw/v1/a%3Fb%23c%25d%2Be", links.raw("v1", "a?b#c%d+e"));
+        assertEquals("/team/app/-/commits/main/docs", links.commits("main", "docs"));
+        assertEquals("/team/app/-/commit/abc", links.commit("abc"));
         assertEquals("/x", WebLinks.page("/x", 1));
         assertEquals("/x", WebLinks.page("/x", 0));
         assertEquals("/x?page=2", WebLinks.page("/x", 2));

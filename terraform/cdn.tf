@@ -1,6 +1,7 @@
 # Dumb HTTP for public repositories from the published bucket, through CloudFront.
 # Files that change on every push are revalidated on every request (TTL 0, the bucket's ETag
-# answers 304), so a clone sees a push at once; packs never change and are cached for a year.
+# answers 304), so a clone sees a push at once; packs and LFS objects never change (named by
+# their hash) and are cached for a year.
 resource "aws_cloudfront_origin_access_control" "published" {
   name                              = "${var.name}-published"
   origin_access_control_origin_type = "s3"
@@ -8,7 +9,7 @@ resource "aws_cloudfront_origin_access_control" "published" {
   signing_protocol                  = "sigv4"
 }
 
-# Anything but git's dumb-HTTP paths is 404 at the edge.
+# Anything but git's dumb-HTTP paths and LFS objects is 404 at the edge.
 resource "aws_cloudfront_function" "not_found" {
   name    = "${var.name}-not-found"
   runtime = "cloudfront-js-2.0"
@@ -22,6 +23,7 @@ locals {
     "*.git/HEAD"               = 0
     "*.git/objects/info/packs" = 0
     "*.git/objects/pack/*"     = 31536000
+    "*.git/lfs/objects/*"      = 31536000
   }
 }
 

@@ -225,13 +225,14 @@ if (/"\*"|Resource\s*=\s*"\*"|s3:\*/.test(policyText)) fail("terraform iam", "a 
 const listStore = /Resource\s*=\s*aws_s3_bucket\.store\.arn[\s\S]*?Condition\s*=\s*\{\s*StringLike\s*=\s*\{\s*"s3:prefix"\s*=\s*\["\$\{var\.store_prefix\}\/\*"\]/;
 if (!listStore.test(policyText)) fail("terraform iam", "listing the store must be limited to its prefix");
 
-// CDN: only git's dumb-HTTP paths, mutable files revalidated, packs cached long, the rest 404.
+// CDN: only git's dumb-HTTP paths and LFS objects, mutable files revalidated, packs and objects cached long, the rest 404.
 const dist = one("aws_cloudfront_distribution", "published");
 const paths = Object.assign({}, ...tf.locals.map((l) => l.dumb_http_paths ?? {}));
 const wantPaths = { "*.git/info/refs": 0, "*.git/HEAD": 0, "*.git/objects/info/packs": 0 };
 for (const [p, ttl] of Object.entries(wantPaths)) if (paths[p] !== ttl) fail("terraform cdn", `${p} must have TTL ${ttl}`);
 if (!(paths["*.git/objects/pack/*"] >= 31536000)) fail("terraform cdn", "packs must be cached for a year (immutable)");
-if (Object.keys(paths).length !== 4) fail("terraform cdn", `only git's dumb-HTTP paths, not ${Object.keys(paths)}`);
+if (!(paths["*.git/lfs/objects/*"] >= 31536000)) fail("terraform cdn", "LFS objects must be cached for a year (named by their hash)");
+if (Object.keys(paths).length !== 5) fail("terraform cdn", `only git's dumb-HTTP paths and LFS objects, not ${Object.keys(paths)}`);
 const originOk = dist?.origin?.[0]?.domain_name === "${aws_s3_bucket.published.bucket_regional_domain_name}";
 if (!originOk) fail("terraform cdn", "the CDN's origin must be the published bucket, never the store");
 if (!dist?.default_cache_behavior?.[0]?.function_association?.[0]?.function_arn?.includes("not_found")) {

@@ -18,10 +18,12 @@ import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
 import dev.gitfn.config.GitfnConfig;
+import dev.gitfn.publish.Publisher;
 import dev.gitfn.repo.RepoName;
 import dev.gitfn.repo.StoreLayout;
 import dev.gitfn.storage.BlobStore;
@@ -40,11 +42,13 @@ public class LargeFiles {
     private final BlobStore store;
     private final GitfnConfig.Lfs config;
     private final Path work;
+    private final Publisher publisher;
 
-    public LargeFiles(BlobStore store, GitfnConfig config) {
+    public LargeFiles(BlobStore store, GitfnConfig config, Publisher publisher) {
         this.store = store;
         this.config = config.lfs();
         this.work = config.cache().dir().resolve("lfs-tmp");
+        this.publisher = publisher;
     }
 
     /** One object of a batch request. */
@@ -92,6 +96,12 @@ public class LargeFiles {
         if (!upload) {
             if (!present) {
                 return error(p, 404, "Object does not exist");
+            }
+            // A public repository's object from the CDN once published; else from the store (or gitfn).
+            Optional<URI> published = publisher.publishedUrl(repo, key);
+            if (published.isPresent()) {
+                return new Result(p.oid(), stored.getAsLong(),
+                        Map.of("download", new Action(published.get().toString(), Map.of(), ttl)), null);
             }
             String href = presigner.map(s -> s.download(key, config.urlTtl()).toString())
                     .orElse(self.lfsBase() + "/objects/" + p.oid());
@@ -203,7 +213,25 @@ public class LargeFiles {
             }
             store.put(StoreLayout.lfsVerifiedKey(repo, p.oid()), new byte[0]);
         }
+        // Checked: a public repository's copy goes to the published area before the push naming it.
+        // If that fails, downloads keep coming from the store; a rebuild publishes it later.
+        try {
+            publisher.publishFile(repo, key);
+        } catch (IOException e) {
+            LOG.warnf("LFS object %s of %s not published: %s", p.oid(), repo, e.toString());
+        }
         return null;
+    }
+
+    /** A public repository's published copy was renewed (made public, renamed, restored): its checked objects join it. */
+    void publishAll(@Observes Publisher.Refreshed refreshed) throws IOException {
+        RepoName repo = refreshed.name();
+        for (String key : store.list(StoreLayout.lfsObjectsFolderKey(repo))) {
+            String oid = key.substring(key.lastIndexOf('/') + 1);
+            if (validOid(oid) && key.equals(StoreLayout.lfsObjectKey(repo, oid)) && downloadable(repo, oid)) {
+                publisher.publishFile(repo, key);
+            }
+        }
     }
 
     /** Copies at most {@code max} bytes; -1 if there were more. */

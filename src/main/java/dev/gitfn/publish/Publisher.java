@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
@@ -48,14 +49,28 @@ public class Publisher implements ServerInfoListener {
     private final Optional<String> baseUrl;
     /** Packs this instance knows are in the published area, so a push checks only its new ones. */
     private final Map<RepoName, Set<String>> publishedPacks = new ConcurrentHashMap<>();
+    /** Other files (LFS objects) this instance knows are in the published area, by key. */
+    private final Map<RepoName, Set<String>> publishedFiles = new ConcurrentHashMap<>();
+    /** The repositories' store, which published files are copied from. */
+    private final BlobStore store;
+    private final Path work;
+    /** Told when a repository's whole published copy was brought in line, so LFS publishes its objects too. */
+    private final Event<Refreshed> refreshed;
 
     public Publisher(PublishedArea area, AccessControl access, AuthDirectory directory, RepositoryCache cache,
-            GitfnConfig config) {
+            GitfnConfig config, BlobStore store, Event<Refreshed> refreshed) {
         this.baseUrl = config.publish().baseUrl().map(u -> u.toString().replaceAll("/+$", ""));
         this.area = area;
         this.access = access;
         this.directory = directory;
         this.cache = cache;
+        this.store = store;
+        this.work = config.cache().dir().resolve("publish-tmp");
+        this.refreshed = refreshed;
+    }
+
+    /** A public repository's published copy was brought in line with the store (not after each push). */
+    public record Refreshed(RepoName name) {
     }
 
     /** At start-up, so a misplaced published area stops the server before it serves anything. */
@@ -87,6 +102,51 @@ public class Publisher implements ServerInfoListener {
         };
     }
 
+    /**
+     * Where clients may download the file the store holds at {@code key} (an LFS object of
+     * {@code name}) from the published area: as {@link #packUris}, only for a public
+     * repository and only once the published copy is written.
+     */
+    public Optional<URI> publishedUrl(RepoName name, String key) throws IOException {
+        if (!enabled() || baseUrl.isEmpty() || !isPublic(name)) {
+            return Optional.empty();
+        }
+        Set<String> known = publishedFiles.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet());
+        if (!known.contains(key)) {
+            if (!area.store().get().exists(key)) {
+                return Optional.empty();
+            }
+            known.add(key);
+        }
+        return Optional.of(URI.create(baseUrl.get() + "/" + key));
+    }
+
+    /**
+     * Copies the file the store holds at {@code key} into the published area under the same
+     * key, if {@code name} is public and the copy is not there yet. The store's file must be
+     * complete and checked: nothing here looks inside it.
+     */
+    public void publishFile(RepoName name, String key) throws IOException {
+        if (!enabled() || !isPublic(name)) {
+            return;
+        }
+        BlobStore out = area.store().get();
+        Set<String> known = publishedFiles.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet());
+        if (known.contains(key) || out.exists(key)) {
+            known.add(key);
+            return;
+        }
+        java.nio.file.Files.createDirectories(work);
+        Path tmp = java.nio.file.Files.createTempFile(work, "publish-", ".tmp");
+        try {
+            store.download(key, tmp);
+            out.upload(key, tmp);
+        } finally {
+            java.nio.file.Files.deleteIfExists(tmp);
+        }
+        known.add(key);
+    }
+
     /** Whether anything is published at all. */
     public boolean enabled() {
         return area.store().isPresent();
@@ -113,6 +173,10 @@ public class Publisher implements ServerInfoListener {
             serverInfoWritten(repo);
         } catch (RepoNotFoundException gone) {
             withdraw(name);
+            return;
+        }
+        if (isPublic(name)) {
+            refreshed.fire(new Refreshed(name));
         }
     }
 
@@ -136,6 +200,7 @@ public class Publisher implements ServerInfoListener {
         }
         // Whatever else is there (a repository that left the store, a stray file) goes.
         publishedPacks.clear();
+        publishedFiles.clear();
         for (String key : out.list("")) {
             int end = key.indexOf(".git/");
             if (end < 0 || !repos.contains(key.substring(0, end + 4))) {
@@ -210,6 +275,7 @@ public class Publisher implements ServerInfoListener {
         }
         BlobStore out = area.store().get();
         publishedPacks.remove(name);
+        publishedFiles.remove(name);
         List<String> keys = new ArrayList<>(out.list(name.directory() + "/"));
         if (keys.isEmpty()) {
             return;

@@ -71,6 +71,8 @@ class DeployArtifactsTest {
                 "limited to its prefix");
         broken("terraform/cdn.tf", s -> s.replace("\"*.git/info/refs\"          = 0", "\"*.git/info/refs\" = 300"),
                 "*.git/info/refs must have TTL 0");
+        broken("terraform/cdn.tf", s -> s.replace("\"*.git/lfs/objects/*\"      = 31536000", "\"*.git/lfs/*\" = 60"),
+                "LFS objects must be cached");
         broken("terraform/cdn.tf", s -> s.replace("aws_s3_bucket.published.bucket_regional_domain_name",
                 "aws_s3_bucket.store.bucket_regional_domain_name"), "never the store");
         broken("terraform/lambda.tf", s -> s.replace("memory_size      = var.memory_mb",

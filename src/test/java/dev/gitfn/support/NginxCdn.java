@@ -57,8 +57,8 @@ public final class NginxCdn implements AutoCloseable {
                             limit_except GET { deny all; }
                             proxy_pass %3$s$uri;
                         }
-                        # Named by their content's hash: cached for a year, whatever the bucket says.
-                        location ~ \\.git/objects/pack/pack-[0-9a-f]+\\.(pack|idx)$ {
+                        # Named by their content's hash (packs, LFS objects): cached for a year, whatever the bucket says.
+                        location ~ "\\.git/(objects/pack/pack-[0-9a-f]+\\.(pack|idx)|lfs/objects/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64})$" {
                             limit_except GET { deny all; }
                             proxy_cache cdn;
                             proxy_cache_valid 200 365d;

@@ -402,6 +402,24 @@ class ConformanceTest {
             r.git(r.dir, "init", "-q", "--bare", clone.toString()).ok();
             return r.outcome(r.git(clone, "fetch", "-q", r.url, sideTip + ":refs/heads/got"), clone);
         });
+        all.put("fetch-unadvertised-object-v0", r -> {
+            Path src = seeded(r, 2);
+            r.git(src, "push", "-q", r.url, "main:side").ok();
+            String sideTip = r.git(src, "rev-parse", "HEAD").trimmed();
+            r.git(src, "push", "-q", "--force", r.url, "main~1:main", "main~1:side").ok();
+            Path clone = r.dir.resolve("fetcher");
+            r.git(r.dir, "init", "-q", "--bare", clone.toString()).ok();
+            return r.outcome(r.git(clone, "-c", "protocol.version=0", "fetch", "-q", r.url,
+                    sideTip + ":refs/heads/got"), clone);
+        });
+        all.put("fetch-reachable-object", r -> {
+            // A commit below a tip, by id (protocol v2): served, as by git's upload-pack.
+            Path src = seeded(r, 3);
+            String below = r.git(src, "rev-parse", "HEAD~1").trimmed();
+            Path clone = r.dir.resolve("fetcher");
+            r.git(r.dir, "init", "-q", "--bare", clone.toString()).ok();
+            return r.outcome(r.git(clone, "fetch", "-q", r.url, below + ":refs/heads/got"), clone);
+        });
         all.put("ls-remote-patterns", r -> {
             Path src = seeded(r, 2);
             r.git(src, "push", "-q", r.url, "main:feature/x", "main:feature/y").ok();

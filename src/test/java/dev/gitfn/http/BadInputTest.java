@@ -297,4 +297,31 @@ class BadInputTest extends PushedRepoTest {
         git.ok(src, "push", url, "HEAD:refs/heads/feature"); // and pushed properly, it is there
         git.ok(probe, "fetch", url, orphan);
     }
+
+    @Test
+    void aCommitForcePushedAwayIsNotServedByIdButReachableOnesAre() throws Exception {
+        git.ok(src, "push", url, "main:refs/heads/leak");
+        git.commit(src, 1, "a secret");
+        String secret = git.revParse(src, "HEAD");
+        String secretBlob = git.run(src, "rev-parse", "HEAD:" + git.run(src, "diff-tree", "--no-commit-id",
+                "--name-only", "-r", "HEAD").trimmed()).trimmed();
+        git.ok(src, "push", url, "HEAD:refs/heads/leak");
+        git.ok(src, "push", "--force", url, "HEAD~1:refs/heads/leak"); // the secret is no longer on any ref
+        String below = git.revParse(src, "HEAD~2");
+        Path probe = work.resolve("probe-" + System.nanoTime());
+        git.ok(work, "init", "-q", probe.toString());
+        for (String version : List.of("2", "0")) {
+            for (String id : List.of(secret, secretBlob)) {
+                Git.Result byId = git.run(probe, "-c", "protocol.version=" + version, "fetch", url, id);
+                assertTrue(byId.exitCode() != 0, "v" + version + " served " + id + ", which no ref reaches: "
+                        + byId.out() + byId.err());
+            }
+            // A commit a ref reaches is served by id, and so is every blob a partial clone fetches later.
+            git.ok(probe, "-c", "protocol.version=" + version, "fetch", url, below);
+        }
+        Path partial = work.resolve("partial-" + System.nanoTime());
+        git.ok(work, "clone", "-q", "--filter=blob:none", url, partial.toString());
+        git.ok(partial, "log", "-p", "--format=%H"); // every older blob, fetched lazily by id
+        git.ok(partial, "fsck", "--strict");
+    }
 }

@@ -182,6 +182,7 @@ class SshTransportTest {
         g.ok(work, "clone", "-q", "--depth", "1", url(repo), "shallow");
         assertEquals("1", g.ok(work.resolve("shallow"), "rev-list", "--count", "HEAD").trimmed());
         g.ok(work, "clone", "-q", "--filter=blob:none", url(repo), "partial");
+        g.ok(work.resolve("partial"), "log", "-p", "--format=%H"); // older blobs, fetched lazily by id
         g.ok(work.resolve("partial"), "fsck");
 
         g.commit(src, 1, "more");

@@ -239,6 +239,14 @@ public class SmartProtocol {
 
         DeepeningUploadPack(Repository repository) {
             super(repository);
+            setRequestValidator(new ReachableWants());
+        }
+
+        /** Transfer settings set a want policy of their own: reachable wants stay the rule. */
+        @Override
+        public void setTransferConfig(org.eclipse.jgit.transport.TransferConfig config) {
+            super.setTransferConfig(config);
+            setRequestValidator(new ReachableWants());
         }
 
         @Override

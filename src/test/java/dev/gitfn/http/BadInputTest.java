@@ -308,16 +308,26 @@ class BadInputTest extends PushedRepoTest {
         git.ok(src, "push", url, "HEAD:refs/heads/leak");
         git.ok(src, "push", "--force", url, "HEAD~1:refs/heads/leak"); // the secret is no longer on any ref
         String below = git.revParse(src, "HEAD~2");
+        assertOnlyReachableServedById(secret, secretBlob, below); // no bitmap yet: gitfn walks
+        // After a full compaction the repository has a reachability bitmap, which JGit checks with.
+        String repo = url.substring(base.toString().length(), url.length() - ".git".length());
+        var compacted = Http.json("POST", URI.create(base + "api/repos/" + repo + "/-/maintenance?mode=full"), null, "");
+        assertEquals(200, compacted.statusCode(), compacted.body());
+        assertTrue(compacted.body().contains("\"bitmap\":true"), compacted.body());
+        assertOnlyReachableServedById(secret, secretBlob, below);
+    }
+
+    private void assertOnlyReachableServedById(String commitNoRefReaches, String itsBlob, String reachable) {
         Path probe = work.resolve("probe-" + System.nanoTime());
         git.ok(work, "init", "-q", probe.toString());
         for (String version : List.of("2", "0")) {
-            for (String id : List.of(secret, secretBlob)) {
+            for (String id : List.of(commitNoRefReaches, itsBlob)) {
                 Git.Result byId = git.run(probe, "-c", "protocol.version=" + version, "fetch", url, id);
                 assertTrue(byId.exitCode() != 0, "v" + version + " served " + id + ", which no ref reaches: "
                         + byId.out() + byId.err());
             }
             // A commit a ref reaches is served by id, and so is every blob a partial clone fetches later.
-            git.ok(probe, "-c", "protocol.version=" + version, "fetch", url, below);
+            git.ok(probe, "-c", "protocol.version=" + version, "fetch", url, reachable);
         }
         Path partial = work.resolve("partial-" + System.nanoTime());
         git.ok(work, "clone", "-q", "--filter=blob:none", url, partial.toString());

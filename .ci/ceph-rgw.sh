@@ -17,9 +17,12 @@
 # Needs Debian's ceph packages (ceph-mon, ceph-osd, radosgw, ceph-common); when
 # they are missing and the script runs as root, it installs them with apt-get.
 # State (config, pid files, logs) lives in $GITFN_RGW_DIR, default /tmp/gitfn-rgw.
+# The OSD holds $GITFN_RGW_MEMSTORE_BYTES in memory, default 2 GiB (enough for CI;
+# the full-size benchmarks need more: a full OSD blocks every write).
 set -euo pipefail
 
 state=${GITFN_RGW_DIR:-/tmp/gitfn-rgw}
+memstore_bytes=${GITFN_RGW_MEMSTORE_BYTES:-2147483648}
 conf=$state/ceph.conf
 access_key=id
 secret_key=secret
@@ -128,7 +131,7 @@ mon data = $state/mon
 [osd.0]
 osd data = $state/osd
 osd objectstore = memstore
-memstore device bytes = 2147483648
+memstore device bytes = $memstore_bytes
 
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$port

@@ -1018,6 +1018,12 @@ public class RepositoryCache {
         if (!Files.exists(entry.dir.resolve("config"))) {
             repo.create(true);
         }
+        // Refs in a reftable, not one file per ref: no ref name is ever a file name in the
+        // cache, so the cache's file system limits none (caches made before are converted).
+        if (repo instanceof org.eclipse.jgit.internal.storage.file.FileRepository file
+                && !(repo.getRefDatabase() instanceof org.eclipse.jgit.internal.storage.file.FileReftableDatabase)) {
+            file.convertRefStorage("reftable", false, false);
+        }
         StoredConfig config = repo.getConfig();
         // The cache must hold exactly the store's packs: never repack or gc it.
         config.setBoolean("receive", null, "autogc", false);

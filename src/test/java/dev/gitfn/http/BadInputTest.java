@@ -299,6 +299,25 @@ class BadInputTest extends PushedRepoTest {
     }
 
     @Test
+    void aRefNameNoFileSystemCouldHoldDoesNotBreakTheCache() throws Exception {
+        // Pushes refuse such names as git does; a store written by other means may still hold
+        // one, and the cache (a reftable, not a file per ref) serves it like any other.
+        String repo = url.substring(base.toString().length());
+        Path state = Path.of("target/test-data/store").resolve(repo).resolve("gitfn-state");
+        String main = git.revParse(src, "main");
+        String longRef = "refs/heads/" + "z".repeat(300);
+        java.nio.file.Files.writeString(state, java.nio.file.Files.readString(state).replace(
+                "ref " + main + " refs/heads/main\n", "ref " + main + " refs/heads/main\nref " + main + " " + longRef + "\n"));
+        assertTrue(git.lsRemote(src, url).contains(main + "\t" + longRef), "the long ref is served");
+        Path clone = work.resolve("long-ref-" + System.nanoTime());
+        git.ok(work, "clone", "-q", url, clone.toString()); // (git's own client cannot store that name either)
+        git.ok(clone, "fetch", "-q", url, longRef + ":refs/heads/short");
+        assertEquals(main, git.revParse(clone, "refs/heads/short"));
+        git.commit(src, 1, "after-long-ref-state");
+        git.ok(src, "push", url, "main"); // and pushes go on
+    }
+
+    @Test
     void aCommitForcePushedAwayIsNotServedByIdButReachableOnesAre() throws Exception {
         git.ok(src, "push", url, "main:refs/heads/leak");
         git.commit(src, 1, "a secret");

@@ -1031,13 +1031,11 @@ public class RepositoryCache {
         // Refuse corrupt or malicious objects on receive.
         config.setBoolean("transfer", null, "fsckObjects", true);
         config.setBoolean("receive", null, "fsckObjects", true);
-        // Partial clone (--filter) and the lazy fetches of single blobs that follow it. A want
-        // must be reachable from a ref (JGit checks commits, and other objects with the bitmap
-        // or a walk): git's v2 upload-pack would serve any object it holds, so a commit
-        // force-pushed away (a leaked secret) would stay fetchable by id until collected.
+        // Partial clone (--filter) and the lazy fetches of single blobs that follow it. Which
+        // wants are served is protocol.ReachableWants' rule, whatever the config says; caches
+        // written before it kept allowAnySHA1InWant, which is dropped here.
         config.setBoolean("uploadpack", null, "allowFilter", true);
-        config.setBoolean("uploadpack", null, "allowReachableSHA1InWant", true);
-        config.unset("uploadpack", null, "allowAnySHA1InWant"); // caches written before this kept it
+        config.unset("uploadpack", null, "allowAnySHA1InWant");
         // Protocol v2's wait-for-done, as git's server offers it: fetch --negotiate-only and push.negotiate.
         config.setBoolean("uploadpack", null, "advertiseWaitForDone", true);
         config.save();

@@ -88,18 +88,24 @@ public class Publisher implements ServerInfoListener {
         if (!enabled() || baseUrl.isEmpty() || !isPublic(name)) {
             return PackUris.NONE;
         }
-        BlobStore out = area.store().get();
         return pack -> {
-            Set<String> known = publishedPacks.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet());
             String key = name.directory() + "/objects/pack/" + pack + ".pack";
-            if (!known.contains(pack)) {
-                if (!out.exists(key)) {
-                    return Optional.empty();
-                }
-                known.add(pack);
-            }
-            return Optional.of(URI.create(baseUrl.get() + "/" + key));
+            return written(publishedPacks, name, pack, key) ? Optional.of(URI.create(baseUrl.get() + "/" + key))
+                    : Optional.empty();
         };
+    }
+
+    /** Whether the published area holds {@code key} ({@code entry} in {@code index}): remembered once seen. */
+    private boolean written(Map<RepoName, Set<String>> index, RepoName name, String entry, String key)
+            throws IOException {
+        Set<String> known = index.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet());
+        if (!known.contains(entry)) {
+            if (!area.store().get().exists(key)) {
+                return false;
+            }
+            known.add(entry);
+        }
+        return true;
     }
 
     /**
@@ -111,14 +117,8 @@ public class Publisher implements ServerInfoListener {
         if (!enabled() || baseUrl.isEmpty() || !isPublic(name)) {
             return Optional.empty();
         }
-        Set<String> known = publishedFiles.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet());
-        if (!known.contains(key)) {
-            if (!area.store().get().exists(key)) {
-                return Optional.empty();
-            }
-            known.add(key);
-        }
-        return Optional.of(URI.create(baseUrl.get() + "/" + key));
+        return written(publishedFiles, name, key, key) ? Optional.of(URI.create(baseUrl.get() + "/" + key))
+                : Optional.empty();
     }
 
     /**
@@ -130,21 +130,18 @@ public class Publisher implements ServerInfoListener {
         if (!enabled() || !isPublic(name)) {
             return;
         }
-        BlobStore out = area.store().get();
-        Set<String> known = publishedFiles.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet());
-        if (known.contains(key) || out.exists(key)) {
-            known.add(key);
+        if (written(publishedFiles, name, key, key)) {
             return;
         }
         java.nio.file.Files.createDirectories(work);
         Path tmp = java.nio.file.Files.createTempFile(work, "publish-", ".tmp");
         try {
             store.download(key, tmp);
-            out.upload(key, tmp);
+            area.store().get().upload(key, tmp);
         } finally {
             java.nio.file.Files.deleteIfExists(tmp);
         }
-        known.add(key);
+        publishedFiles.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(key);
     }
 
     /** Whether anything is published at all. */

@@ -393,25 +393,8 @@ class ConformanceTest {
         all.put("filter-blob-limit", r -> filtered(r, "blob:limit=1k"));
         all.put("filter-object-type", r -> filtered(r, "object:type=commit"));
         all.put("filter-combine", r -> filtered(r, "combine:blob:none+tree:1"));
-        all.put("fetch-unadvertised-object", r -> {
-            Path src = seeded(r, 2);
-            r.git(src, "push", "-q", r.url, "main:side").ok();
-            String sideTip = r.git(src, "rev-parse", "HEAD").trimmed();
-            r.git(src, "push", "-q", "--force", r.url, "main~1:main", "main~1:side").ok();
-            Path clone = r.dir.resolve("fetcher");
-            r.git(r.dir, "init", "-q", "--bare", clone.toString()).ok();
-            return r.outcome(r.git(clone, "fetch", "-q", r.url, sideTip + ":refs/heads/got"), clone);
-        });
-        all.put("fetch-unadvertised-object-v0", r -> {
-            Path src = seeded(r, 2);
-            r.git(src, "push", "-q", r.url, "main:side").ok();
-            String sideTip = r.git(src, "rev-parse", "HEAD").trimmed();
-            r.git(src, "push", "-q", "--force", r.url, "main~1:main", "main~1:side").ok();
-            Path clone = r.dir.resolve("fetcher");
-            r.git(r.dir, "init", "-q", "--bare", clone.toString()).ok();
-            return r.outcome(r.git(clone, "-c", "protocol.version=0", "fetch", "-q", r.url,
-                    sideTip + ":refs/heads/got"), clone);
-        });
+        all.put("fetch-unadvertised-object", r -> fetchForcePushedAway(r, "2"));
+        all.put("fetch-unadvertised-object-v0", r -> fetchForcePushedAway(r, "0"));
         all.put("fetch-reachable-object", r -> {
             // A commit below a tip, by id (protocol v2): served, as by git's upload-pack.
             Path src = seeded(r, 3);
@@ -467,6 +450,18 @@ class ConformanceTest {
         Path src = r.source("src", commits);
         r.git(src, "push", "-q", r.url, "main").ok();
         return src;
+    }
+
+    /** A fetch by id of a commit no ref reaches any more (force-pushed away), in protocol {@code version}. */
+    private static Outcome fetchForcePushedAway(Run r, String version) {
+        Path src = seeded(r, 2);
+        r.git(src, "push", "-q", r.url, "main:side").ok();
+        String sideTip = r.git(src, "rev-parse", "HEAD").trimmed();
+        r.git(src, "push", "-q", "--force", r.url, "main~1:main", "main~1:side").ok();
+        Path clone = r.dir.resolve("fetcher");
+        r.git(r.dir, "init", "-q", "--bare", clone.toString()).ok();
+        return r.outcome(r.git(clone, "-c", "protocol.version=" + version, "fetch", "-q", r.url,
+                sideTip + ":refs/heads/got"), clone);
     }
 
     private static Outcome cloneWith(Run r, String version) {

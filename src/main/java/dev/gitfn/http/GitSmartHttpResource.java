@@ -85,7 +85,7 @@ public class GitSmartHttpResource {
                 ? cache.openForPush(name, admission.createdByPush(admitted, Transport.HTTP)) : cache.open(name);
         StreamingOutput body = out -> {
             try (repo) {
-                protocol.advertise(repo, service, gitProtocol, out,
+                protocol.advertise(repo, service, gitProtocol, PacedOutput.of(rc, out),
                         service == GitService.UPLOAD_PACK ? publisher.packUris(name) : PackUris.NONE);
             }
         };
@@ -161,7 +161,7 @@ public class GitSmartHttpResource {
         boolean isPublic = admitted.rules().isPublic() || !access.enabled();
         StreamingOutput body = out -> {
             try (repo) {
-                java.nio.file.Files.copy(file, out);
+                java.nio.file.Files.copy(file, PacedOutput.of(rc, out));
             }
         };
         return Response.ok(body, type)
@@ -184,7 +184,7 @@ public class GitSmartHttpResource {
         CachedRepo repo = cache.open(name);
         StreamingOutput body = out -> {
             try (repo) {
-                protocol.uploadPack(repo, gitProtocol, in, out, publisher.packUris(name));
+                protocol.uploadPack(repo, gitProtocol, in, PacedOutput.of(rc, out), publisher.packUris(name));
             }
         };
         return noCache(Response.ok(body, GitService.UPLOAD_PACK.resultType()));
@@ -201,7 +201,8 @@ public class GitSmartHttpResource {
         requireContentType(contentType, GitService.RECEIVE_PACK);
         InputStream in = RequestBodies.decode(requestBody, contentEncoding, maxInflatedRequest);
         cache.openForPush(name, admission.createdByPush(admitted, Transport.HTTP)).close(); // 404 now, before the answer starts; the push takes its own lease
-        StreamingOutput body = out -> protocol.receivePack(name, admitted.rules(), admitted.pusher(Transport.HTTP), in, out);
+        StreamingOutput body = out -> protocol.receivePack(name, admitted.rules(), admitted.pusher(Transport.HTTP), in,
+                PacedOutput.of(rc, out));
         return noCache(Response.ok(body, GitService.RECEIVE_PACK.resultType()));
     }
 

@@ -170,7 +170,7 @@ public class LfsResource {
         }
         StreamingOutput out = o -> {
             try {
-                Files.copy(file.get(), o);
+                Files.copy(file.get(), PacedOutput.of(rc, o));
             } finally {
                 Files.deleteIfExists(file.get());
             }

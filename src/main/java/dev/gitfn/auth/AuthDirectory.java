@@ -41,8 +41,12 @@ public class AuthDirectory {
     private final long ttlNanos;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-    /** A document as last read, with its version and when it was checked. */
-    private record Cached(Versioned value, long checkedAt) {
+    /**
+     * A document as last read, with its version, the record parsed from it (kept, so that
+     * refusing a known user costs no more than refusing an unknown one: no JSON parsed
+     * per request) and when it was checked.
+     */
+    private record Cached(Versioned value, Object parsed, long checkedAt) {
     }
 
     /** The store the records live in (for the LFS ticket key beside them). */
@@ -65,7 +69,7 @@ public class AuthDirectory {
         if (!UserRecord.validName(name)) {
             return Uni.createFrom().item(Optional.empty());
         }
-        return readAsync(userKey(name)).map(v -> v.map(record -> parse(record, UserRecord.class)));
+        return readAsync(userKey(name), UserRecord.class);
     }
 
     public RepoAccess access(RepoName repo) throws IOException {
@@ -74,8 +78,7 @@ public class AuthDirectory {
 
     /** A repository's access record ({@link RepoAccess#NONE} without one), read without blocking a thread. */
     public Uni<RepoAccess> accessAsync(RepoName repo) {
-        return readAsync(accessKey(repo)).map(v -> v.map(record -> parse(record, RepoAccess.class))
-                .orElse(RepoAccess.NONE));
+        return readAsync(accessKey(repo), RepoAccess.class).map(v -> v.orElse(RepoAccess.NONE));
     }
 
     /** Creates a user; false if the name is taken. */
@@ -147,7 +150,7 @@ public class AuthDirectory {
 
     /** An SSH key's index entry: the user, or the repository whose deploy key it is. */
     public Uni<Optional<KeyOwner>> sshKeyIndexAsync(SshPublicKey key) {
-        return readAsync(StoreLayout.sshKeyKey(key.sha256Hex())).map(v -> v.map(record -> parse(record, KeyOwner.class)));
+        return readAsync(StoreLayout.sshKeyKey(key.sha256Hex()), KeyOwner.class);
     }
 
     /** The body of an SSH key's index entry: a user's key, or ({@code deployRepo}) a repository's deploy key. */
@@ -205,8 +208,8 @@ public class AuthDirectory {
 
     /** A repository's deploy tokens and keys (none without a record), read without blocking a thread. */
     public Uni<DeployCredentials> deployAsync(RepoName repo) {
-        return readAsync(StoreLayout.deployKey(repo)).map(v -> v.map(record -> parse(record, DeployCredentials.class))
-                .orElse(DeployCredentials.NONE));
+        return readAsync(StoreLayout.deployKey(repo), DeployCredentials.class)
+                .map(v -> v.orElse(DeployCredentials.NONE));
     }
 
     public DeployCredentials deploy(RepoName repo) throws IOException {
@@ -369,26 +372,27 @@ public class AuthDirectory {
 
     /**
      * A record as this instance trusts it now: from memory within the TTL, else
-     * revalidated with one conditional read that blocks no thread.
+     * revalidated with one conditional read that blocks no thread. Each key holds one
+     * type of record, parsed once per version.
      */
-    private Uni<Optional<Versioned>> readAsync(String key) {
+    private <T> Uni<Optional<T>> readAsync(String key, Class<T> type) {
         long now = System.nanoTime();
         Cached known = cache.get(key);
         if (known != null && now - known.checkedAt() < ttlNanos) {
-            return Uni.createFrom().item(Optional.ofNullable(known.value()));
+            return Uni.createFrom().item(Optional.ofNullable(type.cast(known.parsed())));
         }
         String knownEtag = known != null && known.value() != null ? known.value().etag() : null;
         return Uni.createFrom().completionStage(() -> store.getIfChangedAsync(key, knownEtag)).map(c -> {
-            Versioned value = switch (c.kind()) {
-                case UNCHANGED -> known.value();
-                case CHANGED -> c.value();
-                case MISSING -> null;
+            Cached fresh = switch (c.kind()) {
+                case UNCHANGED -> new Cached(known.value(), known.parsed(), now);
+                case CHANGED -> new Cached(c.value(), parse(c.value(), type), now);
+                case MISSING -> new Cached(null, null, now);
             };
             if (cache.size() >= MAX_CACHED) {
                 cache.clear(); // crude, but bounded; entries are cheap to read again
             }
-            cache.put(key, new Cached(value, now));
-            return Optional.ofNullable(value);
+            cache.put(key, fresh);
+            return Optional.ofNullable(type.cast(fresh.parsed()));
         });
     }
 

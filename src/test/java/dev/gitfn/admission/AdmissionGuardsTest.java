@@ -351,4 +351,85 @@ class AdmissionGuardsTest {
                 && "10.0.0.8".equals(e.client()) && "SHA256:abc".equals(e.detail().get("key"))
                 && "unknown SSH key".equals(e.detail().get("reason"))), events.toString());
     }
+
+    @Test
+    void managersAndSignedInUsersAreAdmittedAsTheyAre() throws Exception {
+        Path dir = TestDirs.fresh("admission-managers");
+        GitfnConfig config = Configs.gitfn(Map.of("gitfn.auth.admin-token", ADMIN, "gitfn.auth.cache-ttl", "0s",
+                "gitfn.auth.failure-backoff", "0s"));
+        FsBlobStore store = new FsBlobStore(dir.resolve("store"));
+        AuthDirectory directory = new AuthDirectory(store, new ObjectMapper(), config);
+        dev.gitfn.audit.AuditLog audit = new dev.gitfn.audit.AuditLog(store, new ObjectMapper(), config);
+        Admission admission = new Admission(new AccessControl(directory, config), config, audit);
+        RepoName app = new RepoName("team/app");
+        for (String user : List.of("olga", "rita")) {
+            assertTrue(directory.createUser(new dev.gitfn.auth.UserRecord(user, List.of(), List.of())));
+        }
+        directory.updateAccess(app, a -> new RepoAccess(false, List.of("rita"), List.of(), List.of())
+                .withOwner("olga", "2026-01-01T00:00:00Z"));
+        String olga = basic("olga", directory.issueToken("olga", "t", dev.gitfn.auth.Scope.ALL, null).orElseThrow()
+                .token());
+        String rita = basic("rita", directory.issueToken("rita", "t", dev.gitfn.auth.Scope.ALL, null).orElseThrow()
+                .token());
+        Client client = new Client("10.0.0.3", "127.0.0.1:8080", null);
+        Duration wait = Duration.ofSeconds(5);
+
+        Admitted owner = admission.admitManager(Transport.API, client, olga, "team/app", true).await().atMost(wait);
+        assertEquals("team/app", owner.name().value());
+        assertEquals("olga", owner.who().name());
+        assertEquals("olga", owner.rules().owner());
+        assertEquals("admin", admission.admitManager(Transport.API, client, "Bearer " + ADMIN, "team/app.git", false)
+                .await().atMost(wait).who().name());
+        assertEquals(Refusal.Reason.FORBIDDEN, refusal(admission.admitManager(Transport.API, client, rita, "team/app",
+                true)).reason(), "a reader is no manager");
+        assertEquals(Refusal.Reason.UNAUTHENTICATED, refusal(admission.admitManager(Transport.API, client,
+                basic("olga", "wrong"), "team/app", true)).reason());
+        assertEquals(Refusal.Reason.NOT_FOUND, refusal(admission.admitManager(Transport.API, client, rita,
+                "team/private", true)).reason(), "who cannot read it learns nothing of it");
+        assertEquals(Refusal.Reason.UNAUTHENTICATED, refusal(admission.admitManager(Transport.API, client, null,
+                "team/app", false)).reason());
+        assertEquals(Refusal.Reason.INVALID_REQUEST, refusal(admission.admitManager(Transport.API, client, olga,
+                "../x", false)).reason());
+        assertEquals(Refusal.Reason.FORBIDDEN, refusal(admission.admitManager(Transport.API,
+                new Client("10.0.0.3", "127.0.0.1:8080", "https://evil.example"), olga, "team/app", true)).reason(),
+                "cross-site management is refused before the credentials are looked at");
+
+        assertEquals("rita", admission.admitUser(Transport.API, client, rita, true).await().atMost(wait).name());
+        assertEquals(Refusal.Reason.UNAUTHENTICATED, refusal(admission.admitUser(Transport.API, client, null, false))
+                .reason());
+        long before = admission.failedSignIns();
+        assertEquals(Refusal.Reason.UNAUTHENTICATED, refusal(admission.admitUser(Transport.API, client,
+                basic("rita", "not-her-token"), false)).reason());
+        assertEquals(before + 1, admission.failedSignIns(), "a wrong token for the user API is a failed sign-in");
+        audit.flush();
+        assertTrue(audit.read(java.time.Instant.now().minusSeconds(60), null, 20).stream()
+                .anyMatch(e -> e.action().equals("auth.refused") && "rita".equals(e.detail().get("claimedUser"))
+                        && "10.0.0.3".equals(e.client())), "the refusal is audited with the name it claimed");
+
+        // Who pushes, as the history records it.
+        dev.gitfn.cache.Pusher pusher = owner.pusher(Transport.SSH);
+        assertEquals("olga", pusher.who());
+        assertEquals("ssh", pusher.transport());
+        assertEquals(owner.who().tokenId(), pusher.tokenId());
+
+        // Pack slots, as the metrics count them.
+        assertEquals(0, admission.packsRunning());
+        Runnable slot = admission.packSlot().await().atMost(wait);
+        assertEquals(1, admission.packsRunning());
+        assertEquals(0, admission.packsWaiting());
+        slot.run();
+        assertEquals(0, admission.packsRunning());
+    }
+
+    @Test
+    void aMissingRepositoryIsRefusedAsNotFound() {
+        Refusal missing = Refusal.of(new RepoNotFoundException(new RepoName("team/gone"))).orElseThrow();
+        assertEquals(Refusal.Reason.NOT_FOUND, missing.reason());
+        assertEquals("Repository not found", missing.getMessage(), "the name is not echoed");
+    }
+
+    private static String basic(String user, String secret) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + secret)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
 }

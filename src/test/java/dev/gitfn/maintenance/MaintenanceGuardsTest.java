@@ -132,6 +132,9 @@ class MaintenanceGuardsTest {
         for (String pack : before) {
             assertTrue(inStore(pack), "kept for the grace period");
         }
+        try (var left = java.nio.file.Files.list(dir.resolve("work"))) {
+            assertEquals(List.of(), left.toList(), "the run's working folder is gone");
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.function.Predicate;
 
 import dev.gitfn.storage.BlobStore;
+import dev.gitfn.storage.PreconditionFailedException;
 import dev.gitfn.storage.StorageUnavailableException;
 
 /**
@@ -20,6 +21,10 @@ public final class FaultyBlobStore implements BlobStore {
     public volatile Predicate<String> failPuts = k -> false;
     public volatile Predicate<String> failSwaps = k -> false;
     public volatile Predicate<String> failReads = k -> false;
+    /** Swaps that another writer always wins: refused, nothing written. */
+    public volatile Predicate<String> contendedSwaps = k -> false;
+    /** Swaps that land while their answer is lost: the retry sees its own write as a concurrent one. */
+    public volatile Predicate<String> lostSwapAnswers = k -> false;
 
     public FaultyBlobStore(BlobStore real) {
         this.real = real;
@@ -30,6 +35,8 @@ public final class FaultyBlobStore implements BlobStore {
         failPuts = k -> false;
         failSwaps = k -> false;
         failReads = k -> false;
+        contendedSwaps = k -> false;
+        lostSwapAnswers = k -> false;
     }
 
     private static void maybeFail(Predicate<String> rule, String key) throws IOException {
@@ -59,7 +66,14 @@ public final class FaultyBlobStore implements BlobStore {
     @Override
     public String putIfMatch(String key, byte[] data, String expectedEtag) throws IOException {
         maybeFail(failSwaps, key);
-        return real.putIfMatch(key, data, expectedEtag);
+        if (contendedSwaps.test(key)) {
+            throw new PreconditionFailedException(key);
+        }
+        String etag = real.putIfMatch(key, data, expectedEtag);
+        if (lostSwapAnswers.test(key)) {
+            throw new PreconditionFailedException(key);
+        }
+        return etag;
     }
 
     @Override

@@ -356,7 +356,7 @@ class AdmissionGuardsTest {
     void managersAndSignedInUsersAreAdmittedAsTheyAre() throws Exception {
         Path dir = TestDirs.fresh("admission-managers");
         GitfnConfig config = Configs.gitfn(Map.of("gitfn.auth.admin-token", ADMIN, "gitfn.auth.cache-ttl", "0s",
-                "gitfn.auth.failure-backoff", "0s"));
+                "gitfn.auth.failure-backoff", "0s", "gitfn.limits.max-concurrent-packs", "1"));
         FsBlobStore store = new FsBlobStore(dir.resolve("store"));
         AuthDirectory directory = new AuthDirectory(store, new ObjectMapper(), config);
         dev.gitfn.audit.AuditLog audit = new dev.gitfn.audit.AuditLog(store, new ObjectMapper(), config);
@@ -417,7 +417,11 @@ class AdmissionGuardsTest {
         Runnable slot = admission.packSlot().await().atMost(wait);
         assertEquals(1, admission.packsRunning());
         assertEquals(0, admission.packsWaiting());
+        java.util.concurrent.CompletableFuture<Runnable> next = admission.packSlot().subscribeAsCompletionStage();
+        assertEquals(1, admission.packsWaiting(), "the one slot is taken: the next waits in line");
         slot.run();
+        next.get(5, java.util.concurrent.TimeUnit.SECONDS).run();
+        assertEquals(0, admission.packsWaiting());
         assertEquals(0, admission.packsRunning());
     }
 
@@ -426,6 +430,10 @@ class AdmissionGuardsTest {
         Refusal missing = Refusal.of(new RepoNotFoundException(new RepoName("team/gone"))).orElseThrow();
         assertEquals(Refusal.Reason.NOT_FOUND, missing.reason());
         assertEquals("Repository not found", missing.getMessage(), "the name is not echoed");
+        Refusal moved = Refusal.of(new dev.gitfn.repo.RepoMovedException(new RepoName("team/old"),
+                new RepoName("team/new"), true)).orElseThrow();
+        assertEquals(Refusal.Reason.NOT_FOUND, moved.reason());
+        assertTrue(moved.getMessage().contains("team/new"), "who may read it learns the new name: " + moved.getMessage());
     }
 
     private static String basic(String user, String secret) {

@@ -234,6 +234,17 @@ class AccessRulesTest {
         assertFalse(new RepoAccess(false, null, null, null, null, null, null, null, null, null).enforceLocks());
     }
 
+    /** Changing the lists keeps the CDN choice unless the change names one. */
+    @Test
+    void theCdnChoiceChangesOnlyWhenNamed() {
+        RepoAccess cdn = RepoAccess.NONE.withLists(true, List.of(), List.of(), true);
+        assertTrue(cdn.cdnRedirect());
+        assertTrue(cdn.withLists(true, List.of("a"), List.of(), null).cdnRedirect(), "kept");
+        assertFalse(cdn.withLists(true, List.of("a"), List.of(), false).cdnRedirect(), "changed");
+        assertEquals(List.of("ops"), new UserRecord("u", List.of("dev"), List.of()).withGroups(List.of("ops"))
+                .groups());
+    }
+
     @Test
     void theApiIsForAdminsOnly() {
         assertThrows(AuthenticationRequiredException.class,

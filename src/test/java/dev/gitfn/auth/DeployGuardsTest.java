@@ -215,6 +215,29 @@ class DeployGuardsTest {
     }
 
     @Test
+    void aKeyTheRepositoryNoLongerListsSignsNothingInThoughItKeepsOthers() throws Exception {
+        directory.addDeployKey(REPO, SshPublicKey.parse(dev.gitfn.auth.AuthorizationMatrixTest.newKeyLine()), "kept",
+                false);
+        SshPublicKey stale = SshPublicKey.parse(dev.gitfn.auth.AuthorizationMatrixTest.newKeyLine());
+        store.put(StoreLayout.sshKeyKey(stale.sha256Hex()),
+                ("{\"user\":null,\"deployRepo\":\"" + REPO + "\"}").getBytes(StandardCharsets.UTF_8));
+        assertFalse(await(access.signsIn(stale)), "the index names the repository, the repository not the key");
+        assertThrows(AuthenticationRequiredException.class,
+                () -> await(access.authorize(new Credentials.SshKey(stale), REPO, Permission.READ)));
+        assertEquals(OTHER.value(), directory.addDeployKey(OTHER, stale, "taken over", false) != null ? OTHER.value()
+                : null, "nobody holds it: another repository may take it");
+
+        DeployCredentials.DeployKey gone = directory.addDeployKey(REPO,
+                SshPublicKey.parse(dev.gitfn.auth.AuthorizationMatrixTest.newKeyLine()), "gone", false);
+        String ticket = await(access.tickets().issue(Principal.deploy(REPO, gone.id(), Set.of(Scope.READ)), REPO,
+                Permission.READ, Duration.ofMinutes(5)));
+        assertEquals(REPO, authorizeTicket(access, ticket, REPO, Permission.READ).deployRepo());
+        assertTrue(directory.removeDeployKey(REPO, gone.id()));
+        assertThrows(AuthenticationRequiredException.class, () -> authorizeTicket(access, ticket, REPO,
+                Permission.READ), "a removed key's ticket, though the repository keeps another key");
+    }
+
+    @Test
     void aDeployKeyHoldsForItsRepositoryAndWritesOnlyWhenAllowed() throws Exception {
         SshPublicKey readKey = SshPublicKey.parse(dev.gitfn.auth.AuthorizationMatrixTest.newKeyLine());
         SshPublicKey writeKey = SshPublicKey.parse(dev.gitfn.auth.AuthorizationMatrixTest.newKeyLine());

@@ -190,6 +190,7 @@ class ScopedTokensTest {
         assertNull(Tokens.problem("ci", List.of("read"), "2027-01-01T00:00:00Z", all, NOW));
         assertNull(Tokens.problem(null, null, null, Set.of(Scope.READ), NOW), "every field optional");
         assertNull(Tokens.problem("x".repeat(64), List.of("WRITE", "read"), null, all, NOW));
+        assertNull(Tokens.problem("deploy bot", null, null, all, NOW), "a space is printable");
         assertTrue(Tokens.problem("x".repeat(65), null, null, all, NOW).contains("64"));
         assertTrue(Tokens.problem("a\nb", null, null, all, NOW).contains("printable"));
         assertTrue(Tokens.problem("a\u007fb", null, null, all, NOW).contains("printable"));

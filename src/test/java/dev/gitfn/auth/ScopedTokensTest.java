@@ -246,6 +246,8 @@ class ScopedTokensTest {
         assertTrue(directory.revokeToken("alice", issued.record().id()));
         assertFalse(directory.revokeToken("alice", issued.record().id()), "once");
         assertFalse(directory.revokeToken("nobody", issued.record().id()));
+        directory.issueToken("alice", "kept", Set.of(Scope.READ), null).orElseThrow();
+        assertFalse(directory.revokeToken("alice", "0123456789abcdef"), "an id none of alice's tokens has");
         assertThrows(AuthenticationRequiredException.class,
                 () -> authorize(access, basic("alice", issued.token()), Permission.READ));
         RepoAccess rules = new RepoAccess(false, List.of(), List.of(), List.of());

@@ -27,6 +27,7 @@ import dev.gitfn.auth.Credentials;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.config.GitfnConfig;
+import dev.gitfn.protocol.PacedOutput;
 import dev.gitfn.protocol.SmartProtocol;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Context;
@@ -242,7 +243,8 @@ public class GitDaemon {
         try {
             workers.execute(() -> {
                 try (repo) {
-                    java.io.BufferedOutputStream out = new java.io.BufferedOutputStream(streams.out, 64 * 1024);
+                    java.io.BufferedOutputStream out = new java.io.BufferedOutputStream(
+                            PacedOutput.of(context, streams.out), 64 * 1024);
                     protocol.uploadPackSession(repo, request.version(), streams.in, out);
                     out.flush();
                 } catch (Exception e) {

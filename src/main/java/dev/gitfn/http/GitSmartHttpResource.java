@@ -23,6 +23,7 @@ import dev.gitfn.repo.RepoName;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.config.GitfnConfig;
+import dev.gitfn.protocol.PacedOutput;
 import dev.gitfn.protocol.GitService;
 import dev.gitfn.protocol.PackUris;
 import dev.gitfn.protocol.SmartProtocol;

@@ -34,6 +34,7 @@ import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.lfs.LargeFiles;
 import dev.gitfn.lfs.LfsLocks;
+import dev.gitfn.protocol.PacedOutput;
 import io.vertx.ext.web.RoutingContext;
 
 /**

@@ -29,6 +29,7 @@ import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.protocol.GitService;
+import dev.gitfn.protocol.PacedOutput;
 import dev.gitfn.protocol.SmartProtocol;
 import io.smallrye.mutiny.Uni;
 import dev.gitfn.storage.StorageUnavailableException;
@@ -208,7 +209,7 @@ public class TunnelEndpoint {
         try {
             workers.execute(() -> {
                 try {
-                    serve(ws, accepted, in, out);
+                    serve(ws, accepted, in, PacedOutput.of(context, out));
                 } finally {
                     vertx.cancelTimer(timer);
                     sessions.decrementAndGet();
@@ -224,7 +225,7 @@ public class TunnelEndpoint {
         }
     }
 
-    private void serve(ServerWebSocket ws, Accepted accepted, WebSocketInputStream in, WebSocketOutputStream raw) {
+    private void serve(ServerWebSocket ws, Accepted accepted, WebSocketInputStream in, java.io.OutputStream raw) {
         String what = accepted.service().serviceName() + " of " + accepted.name();
         try {
             BufferedOutputStream out = new BufferedOutputStream(raw, 64 * 1024);

@@ -1,4 +1,4 @@
-package dev.gitfn.http;
+package dev.gitfn.protocol;
 
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -12,16 +12,17 @@ import io.vertx.core.http.impl.HttpServerRequestInternal;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * A response body's writer kept in step with its connection. Vert.x hands a worker's
- * writes to the connection's event loop as tasks, and learns that the socket is full only
- * when it runs them; a writer as fast as JGit reusing a stored pack queues megabytes of
- * buffers before that (measured: 7 MB for each of 24 clients that stopped reading, 168 MB
- * of direct memory in all, whatever the pack slots). So every {@link #PACE} bytes the
- * writer waits until the event loop has taken what it wrote; Quarkus's own stream then
- * sees the connection as it is and waits for it to drain. What one response holds in
- * memory is then about {@code PACE} plus Netty's 64 KB high-water mark.
+ * A worker's writes to a Vert.x connection (an HTTP response, the tunnel, git://) kept in
+ * step with that connection. Vert.x hands a worker's writes to the connection's event loop
+ * as tasks, and learns that the socket is full only when it runs them; a writer as fast as
+ * JGit reusing a stored pack queues megabytes of buffers before that (measured over HTTP:
+ * 7 MB for each of 24 clients that stopped reading, 168 MB of direct memory in all,
+ * whatever the pack slots). So every {@link #PACE} bytes the writer waits until the event
+ * loop has taken what it wrote; the stream below then sees the connection as it is and
+ * waits for it to drain. What one connection holds in memory is then about {@code PACE}
+ * plus Netty's 64 KB high-water mark.
  */
-final class PacedOutput extends FilterOutputStream {
+public final class PacedOutput extends FilterOutputStream {
     static final int PACE = 256 * 1024;
     /** Past this the event loop is stuck, not busy: the response is abandoned. */
     private static final long MAX_WAIT_SECONDS = 120;
@@ -35,9 +36,13 @@ final class PacedOutput extends FilterOutputStream {
     }
 
     /** {@code out}, the body of the response to {@code rc}, paced by the connection's event loop. */
-    static OutputStream of(RoutingContext rc, OutputStream out) {
-        Context context = rc.request() instanceof HttpServerRequestInternal internal ? internal.context() : null;
-        return context == null ? out : new PacedOutput(out, context);
+    public static OutputStream of(RoutingContext rc, OutputStream out) {
+        return of(rc.request() instanceof HttpServerRequestInternal internal ? internal.context() : null, out);
+    }
+
+    /** {@code out}, paced by {@code eventLoop}, the context of the connection it writes to (none: as it is). */
+    public static OutputStream of(Context eventLoop, OutputStream out) {
+        return eventLoop == null ? out : new PacedOutput(out, eventLoop);
     }
 
     @Override

@@ -43,8 +43,7 @@ public class AuthDirectory {
 
     /**
      * A document as last read, with its version, the record parsed from it (kept, so that
-     * refusing a known user costs no more than refusing an unknown one: no JSON parsed
-     * per request) and when it was checked.
+     * no request parses JSON the instance has parsed before) and when it was checked.
      */
     private record Cached(Versioned value, Object parsed, long checkedAt) {
     }

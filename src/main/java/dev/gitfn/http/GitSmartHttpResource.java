@@ -23,7 +23,6 @@ import dev.gitfn.repo.RepoName;
 import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.cache.RepositoryCache.CachedRepo;
 import dev.gitfn.config.GitfnConfig;
-import dev.gitfn.protocol.PacedOutput;
 import dev.gitfn.protocol.GitService;
 import dev.gitfn.protocol.PackUris;
 import dev.gitfn.protocol.SmartProtocol;
@@ -86,7 +85,7 @@ public class GitSmartHttpResource {
                 ? cache.openForPush(name, admission.createdByPush(admitted, Transport.HTTP)) : cache.open(name);
         StreamingOutput body = out -> {
             try (repo) {
-                protocol.advertise(repo, service, gitProtocol, PacedOutput.of(rc, out),
+                protocol.advertise(repo, service, gitProtocol, ResponseBodies.paced(rc, out),
                         service == GitService.UPLOAD_PACK ? publisher.packUris(name) : PackUris.NONE);
             }
         };
@@ -162,7 +161,7 @@ public class GitSmartHttpResource {
         boolean isPublic = admitted.rules().isPublic() || !access.enabled();
         StreamingOutput body = out -> {
             try (repo) {
-                java.nio.file.Files.copy(file, PacedOutput.of(rc, out));
+                java.nio.file.Files.copy(file, ResponseBodies.paced(rc, out));
             }
         };
         return Response.ok(body, type)
@@ -185,7 +184,7 @@ public class GitSmartHttpResource {
         CachedRepo repo = cache.open(name);
         StreamingOutput body = out -> {
             try (repo) {
-                protocol.uploadPack(repo, gitProtocol, in, PacedOutput.of(rc, out), publisher.packUris(name));
+                protocol.uploadPack(repo, gitProtocol, in, ResponseBodies.paced(rc, out), publisher.packUris(name));
             }
         };
         return noCache(Response.ok(body, GitService.UPLOAD_PACK.resultType()));
@@ -203,7 +202,7 @@ public class GitSmartHttpResource {
         InputStream in = RequestBodies.decode(requestBody, contentEncoding, maxInflatedRequest);
         cache.openForPush(name, admission.createdByPush(admitted, Transport.HTTP)).close(); // 404 now, before the answer starts; the push takes its own lease
         StreamingOutput body = out -> protocol.receivePack(name, admitted.rules(), admitted.pusher(Transport.HTTP), in,
-                PacedOutput.of(rc, out));
+                ResponseBodies.paced(rc, out));
         return noCache(Response.ok(body, GitService.RECEIVE_PACK.resultType()));
     }
 

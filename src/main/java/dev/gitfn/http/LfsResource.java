@@ -34,7 +34,6 @@ import dev.gitfn.cache.RepositoryCache;
 import dev.gitfn.config.GitfnConfig;
 import dev.gitfn.lfs.LargeFiles;
 import dev.gitfn.lfs.LfsLocks;
-import dev.gitfn.protocol.PacedOutput;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -171,7 +170,7 @@ public class LfsResource {
         }
         StreamingOutput out = o -> {
             try {
-                Files.copy(file.get(), PacedOutput.of(rc, o));
+                Files.copy(file.get(), ResponseBodies.paced(rc, o));
             } finally {
                 Files.deleteIfExists(file.get());
             }

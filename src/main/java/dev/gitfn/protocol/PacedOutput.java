@@ -8,8 +8,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.vertx.core.Context;
-import io.vertx.core.http.impl.HttpServerRequestInternal;
-import io.vertx.ext.web.RoutingContext;
 
 /**
  * A worker's writes to a Vert.x connection (an HTTP response, the tunnel, git://) kept in
@@ -33,11 +31,6 @@ public final class PacedOutput extends FilterOutputStream {
     private PacedOutput(OutputStream out, Context eventLoop) {
         super(out);
         this.eventLoop = eventLoop;
-    }
-
-    /** {@code out}, the body of the response to {@code rc}, paced by the connection's event loop. */
-    public static OutputStream of(RoutingContext rc, OutputStream out) {
-        return of(rc.request() instanceof HttpServerRequestInternal internal ? internal.context() : null, out);
     }
 
     /** {@code out}, paced by {@code eventLoop}, the context of the connection it writes to (none: as it is). */

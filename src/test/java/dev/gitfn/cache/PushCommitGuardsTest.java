@@ -14,13 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
-import org.eclipse.jgit.internal.storage.file.PackInserter;
-import org.eclipse.jgit.lib.CommitBuilder;
-import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.PersonIdent;
-import org.eclipse.jgit.lib.TreeFormatter;
 import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.transport.ReceiveCommand.Result;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,6 +25,7 @@ import dev.gitfn.repo.RefState;
 import dev.gitfn.repo.RepoName;
 import dev.gitfn.repo.StoreLayout;
 import dev.gitfn.storage.FsBlobStore;
+import dev.gitfn.support.Commits;
 import dev.gitfn.support.Configs;
 import dev.gitfn.support.FaultyBlobStore;
 
@@ -65,23 +60,7 @@ class PushCommitGuardsTest {
     }
 
     private static ObjectId commit(PushSession session, ObjectId parent, String content) throws IOException {
-        try (PackInserter ins = ((ObjectDirectory) session.repository().getObjectDatabase()).newPackInserter()) {
-            ObjectId blob = ins.insert(Constants.OBJ_BLOB, content.getBytes(StandardCharsets.UTF_8));
-            TreeFormatter tree = new TreeFormatter();
-            tree.append("file.txt", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, blob);
-            CommitBuilder c = new CommitBuilder();
-            c.setTreeId(ins.insert(tree));
-            if (parent != null) {
-                c.setParentId(parent);
-            }
-            PersonIdent who = new PersonIdent("t", "t@example.com", 1_700_000_000_000L, 0);
-            c.setAuthor(who);
-            c.setCommitter(who);
-            c.setMessage(content);
-            ObjectId id = ins.insert(c);
-            ins.flush();
-            return id;
-        }
+        return Commits.insert(session, parent, content);
     }
 
     private static ReceiveCommand update(PushSession session, String ref, ObjectId from, ObjectId to)

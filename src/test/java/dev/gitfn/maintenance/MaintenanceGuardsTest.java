@@ -15,13 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
-import org.eclipse.jgit.internal.storage.file.PackInserter;
-import org.eclipse.jgit.lib.CommitBuilder;
-import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.PersonIdent;
-import org.eclipse.jgit.lib.TreeFormatter;
 import org.eclipse.jgit.transport.ReceiveCommand;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,23 +65,7 @@ class MaintenanceGuardsTest {
     /** One push of one new commit (its own pack) on {@code ref}, through {@code via}. */
     private ObjectId push(RepositoryCache via, String ref, ObjectId parent, String content) throws Exception {
         return via.push(name, session -> {
-            ObjectId commit;
-            try (PackInserter ins = ((ObjectDirectory) session.repository().getObjectDatabase()).newPackInserter()) {
-                ObjectId blob = ins.insert(Constants.OBJ_BLOB, content.getBytes(StandardCharsets.UTF_8));
-                TreeFormatter tree = new TreeFormatter();
-                tree.append("file.txt", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, blob);
-                CommitBuilder c = new CommitBuilder();
-                c.setTreeId(ins.insert(tree));
-                if (parent != null) {
-                    c.setParentId(parent);
-                }
-                PersonIdent who = new PersonIdent("t", "t@example.com", 1_700_000_000_000L, 0);
-                c.setAuthor(who);
-                c.setCommitter(who);
-                c.setMessage(content);
-                commit = ins.insert(c);
-                ins.flush();
-            }
+            ObjectId commit = dev.gitfn.support.Commits.insert(session, parent, content);
             ObjectId old = session.repository().resolve(ref);
             ReceiveCommand cmd = new ReceiveCommand(old == null ? ObjectId.zeroId() : old, commit, ref);
             session.commit(List.of(cmd), false);

@@ -38,12 +38,7 @@ class PktLineLimiterTest {
     }
 
     private static long drain(InputStream in, int chunk) throws IOException {
-        byte[] buffer = new byte[chunk];
-        long total = 0;
-        for (int n; (n = in.read(buffer, 0, chunk)) > 0;) {
-            total += n;
-        }
-        return total;
+        return PushBoundsTest.drain(in, chunk);
     }
 
     private static InputStream forFetch(byte[] request, long maxLines) {

@@ -29,7 +29,8 @@ class PushBoundsTest {
         return out.toByteArray();
     }
 
-    private static long drain(InputStream in, int chunk) throws IOException {
+    /** Reads {@code in} to its end in reads of {@code chunk} bytes; answers how many it read. */
+    static long drain(InputStream in, int chunk) throws IOException {
         byte[] buffer = new byte[chunk];
         long total = 0;
         for (int n; (n = in.read(buffer, 0, chunk)) > 0;) {

@@ -398,8 +398,12 @@ public final class PushSession {
                 .orElse(state);
     }
 
+    /** Tests that make every swap lose set this to 0, so 32 attempts take no seconds. */
+    static volatile int backOffMillisPerAttempt = 5;
+
     static void backOff(int attempt) throws IOException {
-        long millis = Math.min(200, 5L * attempt) + ThreadLocalRandom.current().nextLong(10L * attempt + 1);
+        long unit = backOffMillisPerAttempt;
+        long millis = Math.min(40 * unit, unit * attempt) + ThreadLocalRandom.current().nextLong(2 * unit * attempt + 1);
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

@@ -129,7 +129,7 @@ final class PackRewriter {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
                     OutputStream out = Channels.newOutputStream(channel)) {
                 writer.writePack(NullProgressMonitor.INSTANCE, NullProgressMonitor.INSTANCE, out);
-                channel.force(true);
+                dev.gitfn.storage.Durability.force(channel);
             }
             String name = "pack-" + trailer(tmp);
             Path pack = folder.resolve(name + ".pack");

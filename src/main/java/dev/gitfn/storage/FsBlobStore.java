@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  * SHA-256 of the content. gitfn's own bookkeeping lives under {@code .gitfn/},
  * which no key can name.
  */
-public final class FsBlobStore implements BlobStore {
+public class FsBlobStore implements BlobStore {
     private static final String INTERNAL_DIR = ".gitfn";
 
     private final Path root;
@@ -116,7 +116,7 @@ public final class FsBlobStore implements BlobStore {
             }
             Path tmp = writeTemp(data);
             moveIntoPlace(tmp, target);
-            fsyncDirectory(target.getParent());
+            Durability.forceDirectory(target.getParent());
             return etagOf(data);
         } finally {
             local.unlock();
@@ -132,11 +132,11 @@ public final class FsBlobStore implements BlobStore {
             // Opened for reading: the copy keeps the source's mode, and JGit's packs are read-only,
             // which only root may open for writing (fsync needs no write access).
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ)) {
-                ch.force(true);
+                Durability.force(ch);
             }
             moveIntoPlace(tmp, target);
             // Durable before anything refers to it (invariant 1), rename included.
-            fsyncDirectory(target.getParent());
+            Durability.forceDirectory(target.getParent());
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -189,7 +189,7 @@ public final class FsBlobStore implements BlobStore {
         if (!Files.isDirectory(start)) {
             return keys;
         }
-        try (Stream<Path> files = Files.walk(start)) {
+        try (Stream<Path> files = walk(start)) {
             files.filter(Files::isRegularFile).forEach(p -> {
                 String key = root.relativize(p).toString().replace('\\', '/');
                 if (key.startsWith(prefix) && (records || !key.startsWith(INTERNAL_DIR + "/"))
@@ -207,6 +207,16 @@ public final class FsBlobStore implements BlobStore {
             return keys; // the folder went while the walk began
         }
         return keys;
+    }
+
+    /** Every path below {@code start}; a seam, so tests can make a file vanish mid-walk. */
+    Stream<Path> walk(Path start) throws IOException {
+        return Files.walk(start);
+    }
+
+    /** The atomic rename into place; a seam, so tests can make a concurrent delete prune its folder. */
+    void move(Path tmp, Path target) throws IOException {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Override
@@ -235,16 +245,16 @@ public final class FsBlobStore implements BlobStore {
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
-            ch.force(true);
+            Durability.force(ch);
         }
         return tmp;
     }
 
-    private static void moveIntoPlace(Path tmp, Path target) throws IOException {
+    private void moveIntoPlace(Path tmp, Path target) throws IOException {
         for (int attempt = 1;; attempt++) {
             Files.createDirectories(target.getParent());
             try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                move(tmp, target);
                 return;
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("store folder must be on one file system that supports atomic rename", e);
@@ -254,15 +264,6 @@ public final class FsBlobStore implements BlobStore {
                 }
                 // A concurrent delete pruned the (then empty) folder: make it again.
             }
-        }
-    }
-
-    /** Makes a rename durable (POSIX needs the directory synced too); best effort elsewhere. */
-    private static void fsyncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // Not every platform can open a directory; the rename itself is still atomic.
         }
     }
 

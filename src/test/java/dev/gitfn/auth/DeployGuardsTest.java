@@ -1,5 +1,6 @@
 package dev.gitfn.auth;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -289,7 +290,10 @@ class DeployGuardsTest {
         SshPublicKey key = SshPublicKey.parse(dev.gitfn.auth.AuthorizationMatrixTest.newKeyLine());
         directory.addDeployKey(REPO, key, "ci", true);
         String token = deployToken(REPO, Set.of(Scope.READ), null);
+        byte[] hooks = "{\"hooks\":[]}".getBytes(StandardCharsets.UTF_8);
+        store.put(StoreLayout.hooksKey(REPO), hooks);
         directory.copyRecords(REPO, moved);
+        assertArrayEquals(hooks, store.get(StoreLayout.hooksKey(moved)).orElseThrow().data(), "the hooks move too");
         assertEquals(moved, await(access.authorize(new Credentials.SshKey(key), moved, Permission.WRITE)).who()
                 .deployRepo());
         assertThrows(RepoNotFoundException.class,
@@ -300,6 +304,27 @@ class DeployGuardsTest {
         directory.copyRecords(OTHER, moved);
         assertTrue(directory.deploy(moved).tokens().isEmpty() && directory.deploy(moved).keys().isEmpty());
         assertFalse(store.exists(StoreLayout.deployKey(moved)));
+        assertFalse(store.exists(StoreLayout.hooksKey(moved)));
+    }
+
+    @Test
+    void aRemovedUserKeySignsNoOneInOnTheInstanceThatRemovedIt() throws Exception {
+        // an instance that keeps what it read for an hour
+        AuthDirectory caching = new AuthDirectory(store, new ObjectMapper(), Configs.gitfn(Map.of(
+                "gitfn.auth.admin-token", ScopedTokensTest.ADMIN_TOKEN, "gitfn.auth.cache-ttl", "1h")));
+        AccessControl here = new AccessControl(caching, config, Clock.fixed(NOW, ZoneOffset.UTC));
+        SshPublicKey key = SshPublicKey.parse(dev.gitfn.auth.AuthorizationMatrixTest.newKeyLine());
+        assertTrue(caching.addSshKey("alice", key, new UserRecord.KeyRecord("k1", key.line(), key.fingerprint(), "",
+                NOW.toString())).isPresent());
+        assertTrue(await(here.signsIn(key)), "read once, so this instance holds its index entry");
+        assertTrue(caching.removeSshKey("alice", "k1"));
+        assertFalse(caching.removeSshKey("alice", "k1"), "gone already");
+        assertFalse(await(here.signsIn(key)));
+        assertFalse(store.exists(StoreLayout.sshKeyKey(key.sha256Hex())));
+        assertTrue(caching.createUser(new UserRecord("bob", List.of(), List.of())));
+        assertTrue(caching.addSshKey("bob", key, new UserRecord.KeyRecord("k2", key.line(), key.fingerprint(), "",
+                NOW.toString())).isPresent(), "free for another user");
+        assertEquals(java.util.Optional.of("bob"), await(caching.sshKeyOwnerAsync(key)));
     }
 
     @Test

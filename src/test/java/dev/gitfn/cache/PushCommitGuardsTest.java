@@ -171,8 +171,13 @@ class PushCommitGuardsTest {
         assertEquals(3, swaps.get());
         assertEquals("refs/heads/main", stored().head());
         contended.contendedSwaps = key -> key.equals(StoreLayout.stateKey(name));
-        assertThrows(IOException.class, () -> c.push(name, s -> s.moveHead("refs/heads/dev")));
+        withoutBackOff(() -> assertThrows(IOException.class, () -> c.push(name, s -> s.moveHead("refs/heads/dev"))));
         assertEquals("refs/heads/main", stored().head());
+        // the repository deleted under an open session
+        assertThrows(dev.gitfn.repo.RepoNotFoundException.class, () -> a.push(name, s -> {
+            store.delete(StoreLayout.stateKey(name));
+            return s.moveHead("refs/heads/dev");
+        }));
     }
 
     @Test
@@ -397,7 +402,9 @@ class PushCommitGuardsTest {
         RepositoryCache c = new RepositoryCache(contended, dir.resolve("cache-contended"), Configs.gitfn(Map.of()),
                 List.of());
         RefState before = stored();
-        ReceiveCommand cmd = c.push(name, s -> update(s, "refs/heads/main", base, commit(s, base, "never")));
+        ReceiveCommand[] cmds = new ReceiveCommand[1];
+        withoutBackOff(() -> cmds[0] = c.push(name, s -> update(s, "refs/heads/main", base, commit(s, base, "never"))));
+        ReceiveCommand cmd = cmds[0];
         assertEquals(Result.LOCK_FAILURE, cmd.getResult());
         assertEquals(PushSession.MAX_ATTEMPTS, swaps.get());
         assertEquals(before.refs(), stored().refs());
@@ -411,5 +418,111 @@ class PushCommitGuardsTest {
             return update(s, "refs/heads/main", base, c);
         }));
         assertNull(store.get(StoreLayout.stateKey(name)).orElse(null));
+    }
+
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code step} with the retries' sleeps at zero: the attempts are counted, not timed. */
+    private static void withoutBackOff(Step step) throws Exception {
+        int unit = PushSession.backOffMillisPerAttempt;
+        PushSession.backOffMillisPerAttempt = 0;
+        try {
+            step.run();
+        } finally {
+            PushSession.backOffMillisPerAttempt = unit;
+        }
+    }
+
+    /** The name of the one pack in {@code session}'s local copy that the store's state does not list yet. */
+    private String unlistedPack(PushSession session) throws IOException {
+        List<String> listed = stored().packs();
+        List<String> local = ((org.eclipse.jgit.internal.storage.file.ObjectDirectory) session.repository()
+                .getObjectDatabase()).getPacks().stream()
+                .map(p -> p.getPackFile().getName().replaceFirst("\\.pack$", ""))
+                .filter(p -> !listed.contains(p)).toList();
+        assertEquals(1, local.size(), "one new pack: " + local);
+        return local.get(0);
+    }
+
+    /** Writes the store's state again with {@code pack} retired at {@code retiredAt} (as maintenance would). */
+    private void retireInStore(String pack, long retiredAt) throws IOException {
+        var current = store.get(StoreLayout.stateKey(name)).orElseThrow();
+        RefState s = stored();
+        RefState retired = s.withPacks(s.packs(), s.integrity(), s.cruft(), Map.of(pack, retiredAt));
+        store.putIfMatch(StoreLayout.stateKey(name), retired.serialize(), current.etag());
+    }
+
+    /**
+     * How many times a push uploads its pack when the store's state says maintenance retired
+     * that very name {@code retiredSecondsAgo} before the push (a failed push of the same objects).
+     */
+    private int uploadsOfARevivedPack(long retiredSecondsAgo) throws Exception {
+        FaultyBlobStore counting = new FaultyBlobStore(store);
+        AtomicInteger uploads = new AtomicInteger();
+        String[] pack = new String[1];
+        counting.failUploads = key -> {
+            if (pack[0] != null && key.equals(StoreLayout.packKey(name, pack[0], ".pack"))) {
+                uploads.incrementAndGet();
+            }
+            return false;
+        };
+        RepositoryCache c = new RepositoryCache(counting, dir.resolve("cache-revived"), Configs.gitfn(Map.of()),
+                List.of());
+        ReceiveCommand cmd = c.push(name, s -> {
+            ObjectId next = commit(s, base, "retried");
+            pack[0] = unlistedPack(s);
+            retireInStore(pack[0], java.time.Instant.now().getEpochSecond() - retiredSecondsAgo);
+            return update(s, "refs/heads/main", base, next);
+        });
+        assertEquals(Result.OK, cmd.getResult());
+        assertTrue(stored().packs().contains(pack[0]), "listed again");
+        assertFalse(stored().retired().containsKey(pack[0]), "no longer retired");
+        assertTrue(store.exists(StoreLayout.packKey(name, pack[0], ".pack")));
+        return uploads.get();
+    }
+
+    @Test
+    void aPackRetiredBeforeThePushBeganIsUploadedAgainAfterTheSwap() throws Exception {
+        // the collector may have deleted the old copy just as this push uploaded its own
+        assertEquals(2, uploadsOfARevivedPack(3600));
+    }
+
+    @Test
+    void aPackRetiredSinceThePushBeganIsUploadedOnce() throws Exception {
+        // retired within the clock-skew margin: this push's own upload, seen unlisted by a collection
+        assertEquals(1, uploadsOfARevivedPack(30));
+    }
+
+    @Test
+    void aPushCreatingTheDefaultBranchPointsADanglingHeadAtIt() throws Exception {
+        a.push(name, s -> update(s, "refs/heads/dev", null, base));
+        assertTrue((boolean) a.push(name, s -> s.moveHead("refs/heads/dev")));
+        a.push(name, s -> update(s, "refs/heads/main", base, null));
+        a.push(name, s -> update(s, "refs/heads/dev", base, null));
+        assertEquals("refs/heads/dev", stored().head(), "HEAD names a branch that is gone");
+        a.push(name, s -> {
+            s.commit(List.of(new ReceiveCommand(ObjectId.zeroId(), base, "refs/heads/aaa"),
+                    new ReceiveCommand(ObjectId.zeroId(), base, "refs/heads/main")), false);
+            return null;
+        });
+        assertEquals("refs/heads/main", stored().head(), "the default branch, not the first created");
+    }
+
+    @Test
+    void aPushWhoseServerInfoWriteFailsStillLandsAndTheStateIsReadAgain() throws Exception {
+        FaultyBlobStore flaky = new FaultyBlobStore(store);
+        RepositoryCache c = new RepositoryCache(flaky, dir.resolve("cache-flaky"), Configs.gitfn(Map.of()), List.of());
+        flaky.failPuts = key -> key.equals(StoreLayout.infoRefsKey(name));
+        ReceiveCommand cmd = c.push(name, s -> update(s, "refs/heads/main", base, commit(s, base, "landed")));
+        assertEquals(Result.OK, cmd.getResult(), "the ref state is the truth; info/refs is derived");
+        assertEquals(cmd.getNewId(), stored().refs().get("refs/heads/main"));
+        flaky.heal();
+        long misses = c.counters().misses.sum();
+        try (RepositoryCache.CachedRepo repo = c.open(name)) {
+            assertEquals(cmd.getNewId(), repo.repository().resolve("refs/heads/main"));
+        }
+        assertEquals(misses + 1, c.counters().misses.sum(), "this instance reads the state again, not its own copy");
     }
 }

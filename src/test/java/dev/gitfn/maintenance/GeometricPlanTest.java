@@ -43,6 +43,16 @@ class GeometricPlanTest {
     }
 
     @Test
+    void aPackExactlyFactorTimesTheRolledUpBytesStays() {
+        // 1+1 = 2 rolled; 4 is exactly 2*2, so it already progresses and stays, as git keeps it.
+        assertEquals(List.of("p0", "p1"), GeometricPlan.rollUp(sizes(1, 1, 4, 100), 2));
+        // 3 < 2*(1+1): it joins, and then counts towards what the next one must exceed.
+        assertEquals(List.of("p0", "p1", "p2"), GeometricPlan.rollUp(sizes(1, 1, 3, 100), 2));
+        assertEquals(List.of("p0", "p1", "p2", "p3"), GeometricPlan.rollUp(sizes(1, 1, 3, 9, 100), 2),
+                "9 < 2*(1+1+3)");
+    }
+
+    @Test
     void equalPacksAllRollUp() {
         assertEquals(List.of("p0", "p1", "p2"), GeometricPlan.rollUp(sizes(7, 7, 7), 2));
         assertEquals(List.of("p0", "p1"), GeometricPlan.rollUp(sizes(7, 7), 2));

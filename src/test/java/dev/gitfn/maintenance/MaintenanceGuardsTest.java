@@ -105,6 +105,11 @@ class MaintenanceGuardsTest {
         assertEquals(Set.copyOf(before), after.retired().keySet());
         assertEquals(Set.of(clock.instant().getEpochSecond()), Set.copyOf(after.retired().values()));
         assertTrue(after.integrityOf(after.packs().get(0)).orElseThrow().hasBitmap());
+        try (RepositoryCache.CachedRepo repo = cache.open(name)) {
+            byte[] pack = java.nio.file.Files.readAllBytes(RepositoryCache.packFile(repo, after.packs().get(0), ".pack"));
+            assertEquals(after.packs().get(0), "pack-" + ObjectId.fromRaw(pack, pack.length - 20).name(),
+                    "named by its checksum, as git names packs");
+        }
         assertEquals(Map.of(), after.cruft(), "every object is reachable");
         assertEquals(tip, after.refs().get("refs/heads/main"));
         for (String pack : before) {
@@ -117,7 +122,7 @@ class MaintenanceGuardsTest {
 
     @Test
     void collectionDeletesOnlyRetiredPacksPastTheGraceThatNoStateLists() throws Exception {
-        pushes(3);
+        pushes(7); // seven retired packs: the deleted six come back sorted, not in the record's order
         Maintenance maintenance = maintenance(store, cache, 8);
         maintenance.run(name, Maintenance.Mode.FULL);
         List<String> retired = new ArrayList<>(state().retired().keySet());
@@ -130,9 +135,11 @@ class MaintenanceGuardsTest {
                 s.integrity(), s.cruft(), s.retired()), written -> {
                 });
         clock.advance(Duration.ofSeconds(1));
-        assertEquals(retired.subList(1, 3), maintenance.collect(name));
+        assertEquals(retired.subList(1, 7), maintenance.collect(name));
         assertTrue(inStore(relisted), "listed: never deleted, however old its retirement");
-        assertFalse(inStore(retired.get(1)) || inStore(retired.get(2)));
+        for (String deleted : retired.subList(1, 7)) {
+            assertFalse(inStore(deleted), deleted);
+        }
         assertEquals(Set.of(relisted), state().retired().keySet(), "the deleted ones leave the record");
         assertEquals(List.of(), maintenance.collect(name), "nothing twice");
     }
@@ -262,6 +269,9 @@ class MaintenanceGuardsTest {
         clock.advance(GRACE.minusSeconds(1));
         assertEquals("nothing to compact", maintenance.run(name, Maintenance.Mode.AUTO).done(), "still young");
         assertTrue(state().cruft().containsKey(cruft));
+        assertEquals("full", maintenance.run(name, Maintenance.Mode.FULL).done());
+        assertTrue(state().cruft().containsKey(cruft), "a full run keeps young cruft as it is");
+        assertTrue(idsOf(cruft).contains(side));
         clock.advance(Duration.ofSeconds(1));
         assertEquals("full", maintenance.run(name, Maintenance.Mode.AUTO).done(), "an expired cruft pack");
         assertEquals(Map.of(), state().cruft());
@@ -308,8 +318,7 @@ class MaintenanceGuardsTest {
         assertEquals(3, state().packs().size(), "threshold 0: only on demand");
         Maintenance background = maintenance(store, cache, 3);
         try (RepositoryCache.CachedRepo repo = cache.open(name)) {
-            background.serverInfoWritten(repo);
-            background.serverInfoWritten(repo); // queued once
+            background.serverInfoWritten(repo); // one push's notice is enough
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (state().packs().size() > 1 && System.nanoTime() < deadline) {
@@ -355,5 +364,56 @@ class MaintenanceGuardsTest {
         List<String> deleted = maintenance.collect(name);
         assertEquals(Set.copyOf(retired), Set.copyOf(deleted));
         assertEquals(Set.copyOf(deleted), Set.copyOf(told), "the published area drops what the store dropped");
+    }
+
+    @Test
+    void theInstanceThatCompactsServesItsOutputWithoutDownloadingIt() throws Exception {
+        pushes(3);
+        dev.gitfn.support.FaultyBlobStore counting = new dev.gitfn.support.FaultyBlobStore(store);
+        List<String> downloads = java.util.Collections.synchronizedList(new ArrayList<>());
+        counting.failDownloads = key -> downloads.add(key) && false;
+        RepositoryCache local = new RepositoryCache(counting, dir.resolve("cache-local"), config, List.of());
+        try (RepositoryCache.CachedRepo loaded = local.open(name)) {
+            assertEquals(3, loaded.state().packs().size());
+        }
+        downloads.clear();
+        assertEquals("full", maintenance(counting, local, 8).run(name, Maintenance.Mode.FULL).done());
+        try (RepositoryCache.CachedRepo after = local.open(name)) {
+            String merged = after.state().packs().get(0);
+            assertTrue(java.nio.file.Files.isRegularFile(RepositoryCache.packFile(after, merged, ".pack")));
+            assertEquals(tip, after.repository().resolve("refs/heads/main"));
+        }
+        assertEquals(List.of(), downloads, "the merged pack moved into this instance's cache");
+    }
+
+    @Test
+    void runAllPurgesADeletedRepositoryOnlyAfterItsGraceAndEndsARenamesRedirect() throws Exception {
+        clock.now = java.time.Instant.now(); // deletions and renames are stamped with the real time
+        RepoName gone = new RepoName("team/gone");
+        cache.create(gone);
+        cache.delete(gone);
+        RepoName old = new RepoName("team/old");
+        cache.create(old);
+        cache.rename(old, new RepoName("team/new"), () -> {
+        });
+        Maintenance maintenance = maintenance(store, cache, 8);
+        List<String> early = maintenance.runAll(Maintenance.Mode.AUTO).stream().map(r -> r.repo() + ": " + r.done())
+                .toList();
+        assertFalse(early.stream().anyMatch(r -> r.startsWith("team/gone") || r.startsWith("team/old")),
+                early.toString());
+        assertTrue(cache.listDeleted().contains(gone));
+
+        clock.advance(Duration.ofDays(8));
+        List<String> week = maintenance.runAll(Maintenance.Mode.AUTO).stream().map(r -> r.repo() + ": " + r.done())
+                .toList();
+        assertTrue(week.contains("team/gone: purged: deleted more than PT168H ago"), week.toString());
+        assertFalse(cache.listDeleted().contains(gone));
+        assertTrue(store.get(StoreLayout.stateKey(old)).isPresent(), "the old name still redirects");
+
+        clock.advance(Duration.ofDays(23));
+        List<String> month = maintenance.runAll(Maintenance.Mode.AUTO).stream().map(r -> r.repo() + ": " + r.done())
+                .toList();
+        assertTrue(month.contains("team/old: redirect ended (renamed to team/new): the name is free"), month.toString());
+        assertFalse(store.get(StoreLayout.stateKey(old)).isPresent());
     }
 }

@@ -21,6 +21,7 @@ public final class FaultyBlobStore implements BlobStore {
     public volatile Predicate<String> failPuts = k -> false;
     public volatile Predicate<String> failSwaps = k -> false;
     public volatile Predicate<String> failReads = k -> false;
+    public volatile Predicate<String> failDownloads = k -> false;
     /** Swaps that another writer always wins: refused, nothing written. */
     public volatile Predicate<String> contendedSwaps = k -> false;
     /** Swaps that land while their answer is lost: the retry sees its own write as a concurrent one. */
@@ -35,6 +36,7 @@ public final class FaultyBlobStore implements BlobStore {
         failPuts = k -> false;
         failSwaps = k -> false;
         failReads = k -> false;
+        failDownloads = k -> false;
         contendedSwaps = k -> false;
         lostSwapAnswers = k -> false;
     }
@@ -84,6 +86,7 @@ public final class FaultyBlobStore implements BlobStore {
 
     @Override
     public void download(String key, Path target) throws IOException {
+        maybeFail(failDownloads, key);
         real.download(key, target);
     }
 

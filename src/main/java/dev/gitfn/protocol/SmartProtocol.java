@@ -60,10 +60,20 @@ public class SmartProtocol {
     public void advertise(CachedRepo repo, GitService service, String gitProtocol, OutputStream out,
             PackUris offload) throws IOException {
         PacketLineOut pckOut = new PacketLineOut(out);
-        if (service == GitService.UPLOAD_PACK) {
-            PacketLineOutRefAdvertiser adv = new PacketLineOutRefAdvertiser(pckOut);
+        if (service == GitService.UPLOAD_PACK && isV2(gitProtocol)) {
+            // The capability list is a few lines: written whole, with ls-refs offering unborn.
+            java.io.ByteArrayOutputStream caps = new java.io.ByteArrayOutputStream();
             UploadPack up = newUploadPack(repo, gitProtocol);
             OffloadedPacks.offer(up, repo, offload); // v2 lists packfile-uris
+            try {
+                up.sendAdvertisedRefs(new PacketLineOutRefAdvertiser(new PacketLineOut(caps)), service.serviceName());
+            } finally {
+                up.getRevWalk().close();
+            }
+            out.write(UnbornHead.advertised(caps.toByteArray()));
+        } else if (service == GitService.UPLOAD_PACK) {
+            PacketLineOutRefAdvertiser adv = new PacketLineOutRefAdvertiser(pckOut);
+            UploadPack up = newUploadPack(repo, gitProtocol);
             try {
                 up.sendAdvertisedRefs(adv, service.serviceName());
             } finally {
@@ -88,8 +98,19 @@ public class SmartProtocol {
     public void uploadPack(CachedRepo repo, String gitProtocol, InputStream in, OutputStream out, PackUris offload)
             throws IOException {
         TrackingOutputStream tracked = new TrackingOutputStream(out);
-        RequestHead request = new RequestHead(fetchRequest(in, oneShotRate()));
+        InputStream limited = new java.io.BufferedInputStream(fetchRequest(in, oneShotRate()));
         reportingErrors("upload-pack", repo.name(), tracked, () -> {
+            java.util.Optional<UnbornHead.LsRefs> lsRefs = isV2(gitProtocol) ? UnbornHead.read(limited)
+                    : java.util.Optional.empty();
+            RequestHead request = new RequestHead(
+                    lsRefs.<InputStream>map(r -> new java.io.ByteArrayInputStream(r.forJGit())).orElse(limited));
+            if (lsRefs.isPresent()) {
+                // git's server names an unborn HEAD first; JGit then lists the refs that exist.
+                java.util.Optional<String> unborn = lsRefs.get().line(repo.state());
+                if (unborn.isPresent()) {
+                    tracked.write(UnbornHead.packet(unborn.get()));
+                }
+            }
             try (UploadPack up = newUploadPack(repo, gitProtocol)) {
                 OffloadedPacks.offer(up, repo, offload);
                 up.uploadWithExceptionPropagation(request, tracked, null);
@@ -367,6 +388,11 @@ public class SmartProtocol {
                 int cntNotFound, boolean ready) {
             // nothing to change
         }
+    }
+
+    /** Whether the {@code Git-Protocol} header asks for protocol v2. */
+    private static boolean isV2(String gitProtocol) {
+        return gitProtocol != null && Arrays.asList(gitProtocol.split(":")).contains("version=2");
     }
 
     private static UploadPack newUploadPack(CachedRepo repo, String gitProtocol) {

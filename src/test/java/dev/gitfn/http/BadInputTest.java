@@ -97,6 +97,25 @@ class BadInputTest extends PushedRepoTest {
         assertUnchangedAndServing();
     }
 
+    /** Protocol v2's ls-refs, which gitfn reads itself for unborn before JGit: broken ones are refused, good ones served. */
+    @Test
+    void brokenLsRefsRequestsAreRefusedAndGoodOnesServed() {
+        Map<String, String> v2 = Map.of("Content-Type", UPLOAD_REQUEST, "Git-Protocol", "version=2");
+        URI uploadPack = URI.create(url + "/git-upload-pack");
+        byte[] command = pkt("command=ls-refs\n");
+        for (byte[] broken : java.util.List.of(concat(command, "0001".getBytes(), pkt("symrefs\n")),
+                concat(command, "0001".getBytes(), "00zz".getBytes()), concat(command, "0003".getBytes()),
+                concat(command, "0001".getBytes(), pkt("ref-prefix " + "x".repeat(60_000) + "\n")))) {
+            assertRefused(Http.send("POST", uploadPack, v2, broken), "ERR");
+        }
+        HttpResponse<String> good = Http.send("POST", uploadPack, v2, concat(command, "0001".getBytes(),
+                pkt("symrefs\n"), pkt("unborn\n"), pkt("ref-prefix HEAD\n"), FLUSH));
+        org.junit.jupiter.api.Assertions.assertEquals(200, good.statusCode());
+        assertTrue(good.body().contains(" HEAD symref-target:refs/heads/main"), good.body());
+        assertTrue(!good.body().contains("unborn"), "HEAD exists here: " + good.body());
+        assertUnchangedAndServing();
+    }
+
     @Test
     void bogusWant() {
         byte[] body = concat(pkt("want 1234567890123456789012345678901234567890\n"), FLUSH, pkt("done\n"));

@@ -1,0 +1,149 @@
+package dev.gitfn.protocol;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import dev.gitfn.repo.RefState;
+
+/**
+ * The {@code unborn} argument of protocol v2's {@code ls-refs}, which JGit lacks: with it a
+ * clone of an empty repository lands on the server's default branch, not the client's
+ * ({@code init.defaultBranch}). gitfn offers it ({@code ls-refs=unborn}) on smart HTTP, takes
+ * the argument out before JGit parses the request (JGit refuses arguments it does not know),
+ * and answers HEAD itself when it names a branch that does not exist yet:
+ * {@code unborn HEAD symref-target:<branch>}, as gitprotocol-v2 describes.
+ */
+final class UnbornHead {
+    private static final String LS_REFS = "ls-refs";
+    private static final String COMMAND = "command=ls-refs\n";
+    /** An ls-refs request holds arguments only; anything larger is no request git sends. */
+    private static final int MAX_REQUEST = 1024 * 1024;
+
+    private UnbornHead() {
+    }
+
+    /** A v2 capability advertisement (pkt-lines) with {@code ls-refs} offering {@code unborn}. */
+    static byte[] advertised(byte[] advertisement) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(advertisement.length + 8);
+        int pos = 0;
+        while (pos + 4 <= advertisement.length) {
+            int len = Integer.parseInt(new String(advertisement, pos, 4, StandardCharsets.US_ASCII), 16);
+            if (len < 4) { // flush, delimiter, response end: no payload
+                out.write(advertisement, pos, 4);
+                pos += 4;
+                continue;
+            }
+            String payload = new String(advertisement, pos + 4, len - 4, StandardCharsets.UTF_8);
+            if (payload.equals(LS_REFS + "\n") || payload.equals(LS_REFS)) {
+                writePacket(out, LS_REFS + "=unborn\n");
+            } else {
+                out.write(advertisement, pos, len);
+            }
+            pos += len;
+        }
+        out.write(advertisement, pos, advertisement.length - pos);
+        return out.toByteArray();
+    }
+
+    /** One ls-refs request: what JGit is given, and what it said about HEAD. */
+    record LsRefs(byte[] forJGit, boolean unborn, boolean symrefs, List<String> prefixes) {
+        /**
+         * The line that answers for HEAD before JGit's refs, when the client asked for unborn
+         * and symbolic refs, HEAD passes its ref prefixes, and the branch HEAD names does not
+         * exist.
+         */
+        Optional<String> line(RefState state) {
+            if (!unborn || !symrefs || state.refs().containsKey(state.head())) {
+                return Optional.empty();
+            }
+            if (!prefixes.isEmpty() && prefixes.stream().noneMatch("HEAD"::startsWith)) {
+                return Optional.empty();
+            }
+            return Optional.of("unborn HEAD symref-target:" + state.head() + "\n");
+        }
+    }
+
+    /**
+     * Reads an ls-refs request whole from {@code in} (positioned at its start, with mark
+     * support); for any other command, leaves {@code in} where it was and answers empty.
+     */
+    static Optional<LsRefs> read(InputStream in) throws IOException {
+        in.mark(4 + COMMAND.length());
+        byte[] first = in.readNBytes(4 + COMMAND.length());
+        String head = new String(first, StandardCharsets.ISO_8859_1);
+        if (!head.equals(String.format("%04x", first.length) + COMMAND)) {
+            in.reset();
+            return Optional.empty();
+        }
+        ByteArrayOutputStream forJGit = new ByteArrayOutputStream();
+        forJGit.write(first);
+        boolean arguments = false;
+        boolean unborn = false;
+        boolean symrefs = false;
+        List<String> prefixes = new ArrayList<>();
+        while (true) {
+            byte[] length = in.readNBytes(4);
+            if (length.length < 4) {
+                throw new EOFException("ls-refs request ended before its flush packet");
+            }
+            int len = parseLength(length);
+            if (len == 0) {
+                forJGit.write(length);
+                break;
+            }
+            if (len == 1) {
+                arguments = true;
+                forJGit.write(length);
+                continue;
+            }
+            if (len < 4 || forJGit.size() + len > MAX_REQUEST) {
+                throw new IOException("malformed or oversized ls-refs request");
+            }
+            byte[] payload = in.readNBytes(len - 4);
+            if (payload.length < len - 4) {
+                throw new EOFException("ls-refs request ended inside a packet");
+            }
+            String line = new String(payload, StandardCharsets.UTF_8);
+            String arg = line.endsWith("\n") ? line.substring(0, line.length() - 1) : line;
+            if (arguments && arg.equals("unborn")) {
+                unborn = true;
+                continue; // JGit would refuse it
+            }
+            if (arguments && arg.equals("symrefs")) {
+                symrefs = true;
+            } else if (arguments && arg.startsWith("ref-prefix ")) {
+                prefixes.add(arg.substring("ref-prefix ".length()));
+            }
+            forJGit.write(length);
+            forJGit.write(payload);
+        }
+        return Optional.of(new LsRefs(forJGit.toByteArray(), unborn, symrefs, List.copyOf(prefixes)));
+    }
+
+    private static int parseLength(byte[] length) throws IOException {
+        try {
+            return Integer.parseInt(new String(length, StandardCharsets.US_ASCII), 16);
+        } catch (NumberFormatException e) {
+            throw new IOException("bad packet length in ls-refs request");
+        }
+    }
+
+    private static void writePacket(ByteArrayOutputStream out, String payload) {
+        byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
+        out.writeBytes(String.format("%04x", bytes.length + 4).getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(bytes);
+    }
+
+    /** {@code line} as one pkt-line. */
+    static byte[] packet(String line) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        writePacket(out, line);
+        return out.toByteArray();
+    }
+}

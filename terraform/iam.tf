@@ -1,4 +1,5 @@
-# Least privilege: the store's prefix and the published bucket, and the function's own log group.
+# Least privilege: the store's prefix and the published bucket, invalidations of its CDN, and the
+# function's own log group.
 resource "aws_iam_role" "gitfn" {
   name = var.name
   assume_role_policy = jsonencode({
@@ -41,6 +42,12 @@ resource "aws_iam_role_policy" "gitfn" {
         Effect   = "Allow"
         Action   = "s3:ListBucket"
         Resource = aws_s3_bucket.published.arn
+      },
+      {
+        Sid      = "ForgetWithdrawnRepositories"
+        Effect   = "Allow"
+        Action   = "cloudfront:CreateInvalidation"
+        Resource = aws_cloudfront_distribution.published.arn
       },
       {
         Sid      = "Logs"

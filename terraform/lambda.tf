@@ -51,8 +51,10 @@ resource "aws_lambda_function" "gitfn" {
       GITFN_LIMITS_MAX_PACK_SIZE       = "4M"
       GITFN_LIMITS_PACK_TOO_LARGE_HINT = var.large_push_hint
       GITFN_PUBLISH_BASE_URL           = "https://${aws_cloudfront_distribution.published.domain_name}"
-      GITFN_AUTH_ADMIN_TOKEN           = var.admin_token
-      JAVA_TOOL_OPTIONS                = "-XX:+UseSerialGC -XX:MaxRAMPercentage=70 -XX:TieredStopAtLevel=1"
+      # A repository made private is withdrawn from the bucket and invalidated here.
+      GITFN_PUBLISH_CDN_CLOUDFRONT_DISTRIBUTION_ID = aws_cloudfront_distribution.published.id
+      GITFN_AUTH_ADMIN_TOKEN                       = var.admin_token
+      JAVA_TOOL_OPTIONS                            = "-XX:+UseSerialGC -XX:MaxRAMPercentage=70 -XX:TieredStopAtLevel=1"
     }
   }
 

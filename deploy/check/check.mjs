@@ -209,10 +209,12 @@ for (const b of ["store", "published"]) {
 }
 if (one("aws_s3_bucket_versioning", "store")?.versioning_configuration?.[0]?.status !== "Enabled") fail("terraform", "the store bucket must be versioned");
 
-// IAM: every Resource names the store's prefix, the published bucket or the log group; nothing else.
+// IAM: every Resource names the store's prefix, the published bucket, its CDN (invalidations of withdrawn
+// repositories) or the log group; nothing else.
 const allowedResource = [
   /^\$\{aws_s3_bucket\.store\.arn\}\/\$\{var\.store_prefix\}\/\*$/, /^\$\{aws_s3_bucket\.store\.arn\}$/,
   /^\$\{aws_s3_bucket\.published\.arn\}(\/\*)?$/, /^\$\{aws_cloudwatch_log_group\.gitfn\.arn\}:\*$/,
+  /^\$\{aws_cloudfront_distribution\.published\.arn\}$/,
 ];
 const policyText = one("aws_iam_role_policy", "gitfn")?.policy ?? "";
 const statements = [...policyText.matchAll(/Resource\s*=\s*("[^"]*"|[a-z0-9_.]+)/g)].map((m) => m[1]);
@@ -224,6 +226,10 @@ for (const r of statements) {
 if (/"\*"|Resource\s*=\s*"\*"|s3:\*/.test(policyText)) fail("terraform iam", "a wildcard action or resource");
 const listStore = /Resource\s*=\s*aws_s3_bucket\.store\.arn[\s\S]*?Condition\s*=\s*\{\s*StringLike\s*=\s*\{\s*"s3:prefix"\s*=\s*\["\$\{var\.store_prefix\}\/\*"\]/;
 if (!listStore.test(policyText)) fail("terraform iam", "listing the store must be limited to its prefix");
+// A repository made private must leave the CDN too: the function is told the distribution and may invalidate it.
+if (!/Action\s*=\s*"cloudfront:CreateInvalidation"\s*Resource\s*=\s*aws_cloudfront_distribution\.published\.arn/.test(policyText)) {
+  fail("terraform iam", "the function must be allowed cloudfront:CreateInvalidation on the published distribution");
+}
 
 // CDN: only git's dumb-HTTP paths and LFS objects, mutable files revalidated, packs and objects cached long, the rest 404.
 const dist = one("aws_cloudfront_distribution", "published");

@@ -233,6 +233,26 @@ public interface GitfnConfig {
 
         S3 s3();
 
+        Cdn cdn();
+
+        /**
+         * The CDN in front of the published area, told to forget a repository's files when it
+         * is withdrawn (made private, deleted, renamed): until then its cached copies may
+         * still be served.
+         */
+        interface Cdn {
+            /** The CloudFront distribution to invalidate (its id, as Terraform outputs it); unset: none is told. */
+            Optional<String> cloudfrontDistributionId();
+
+            /** CloudFront's API endpoint (another only for a stand-in in tests). */
+            @WithDefault("https://cloudfront.amazonaws.com")
+            URI endpoint();
+
+            /** First wait before an invalidation that failed is sent again (doubling, up to a minute, 6 attempts). */
+            @WithDefault("1s")
+            Duration retryBackoff();
+        }
+
         interface S3 {
             /** Bucket of the published area; unset with a prefix: the store's bucket under that prefix. */
             Optional<String> bucket();

@@ -30,7 +30,8 @@ public class Meters {
         this.registry = registry;
     }
 
-    void bind(@Observes StartupEvent event, RepositoryCache cache, Admission admission, S3Counters s3) {
+    void bind(@Observes StartupEvent event, RepositoryCache cache, Admission admission, S3Counters s3,
+            dev.gitfn.publish.CdnInvalidation cdn) {
         CacheCounters c = cache.counters();
         counter("gitfn.cache.hits", "opens that found the local copy current", c.hits);
         counter("gitfn.cache.misses", "opens that brought the local copy in step with the store", c.misses);
@@ -45,6 +46,10 @@ public class Meters {
                 .description("pack builds (upload-pack) running now").register(registry);
         Gauge.builder("gitfn.packs.waiting", admission, Admission::packsWaiting)
                 .description("pack builds waiting for a slot (gitfn.limits.max-concurrent-packs)").register(registry);
+        FunctionCounter.builder("gitfn.cdn.invalidations", cdn, dev.gitfn.publish.CdnInvalidation::requested)
+                .description("CDN invalidations requested for withdrawn repositories").register(registry);
+        FunctionCounter.builder("gitfn.cdn.invalidation.failures", cdn, dev.gitfn.publish.CdnInvalidation::failed)
+                .description("CDN invalidations that failed after their retries").register(registry);
         for (String op : S3Counters.OPERATIONS) {
             FunctionCounter.builder("gitfn.s3.requests", s3, k -> k.requests(op)).tag("operation", op)
                     .description("S3 HTTP requests, retries included").register(registry);

@@ -21,7 +21,8 @@ import dev.gitfn.repo.RefState;
  */
 final class UnbornHead {
     private static final String LS_REFS = "ls-refs";
-    private static final String COMMAND = "command=ls-refs\n";
+    /** The first packet of an ls-refs request. */
+    private static final String COMMAND = "0014command=ls-refs\n";
     /** An ls-refs request holds arguments only; anything larger is no request git sends. */
     private static final int MAX_REQUEST = 1024 * 1024;
 
@@ -30,9 +31,9 @@ final class UnbornHead {
 
     /** A v2 capability advertisement (pkt-lines) with {@code ls-refs} offering {@code unborn}. */
     static byte[] advertised(byte[] advertisement) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(advertisement.length + 8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         int pos = 0;
-        while (pos + 4 <= advertisement.length) {
+        while (pos < advertisement.length) {
             int len = Integer.parseInt(new String(advertisement, pos, 4, StandardCharsets.US_ASCII), 16);
             if (len < 4) { // flush, delimiter, response end: no payload
                 out.write(advertisement, pos, 4);
@@ -47,7 +48,6 @@ final class UnbornHead {
             }
             pos += len;
         }
-        out.write(advertisement, pos, advertisement.length - pos);
         return out.toByteArray();
     }
 
@@ -74,10 +74,9 @@ final class UnbornHead {
      * support); for any other command, leaves {@code in} where it was and answers empty.
      */
     static Optional<LsRefs> read(InputStream in) throws IOException {
-        in.mark(4 + COMMAND.length());
-        byte[] first = in.readNBytes(4 + COMMAND.length());
-        String head = new String(first, StandardCharsets.ISO_8859_1);
-        if (!head.equals(String.format("%04x", first.length) + COMMAND)) {
+        in.mark(64);
+        byte[] first = in.readNBytes(COMMAND.length());
+        if (!new String(first, StandardCharsets.ISO_8859_1).equals(COMMAND)) {
             in.reset();
             return Optional.empty();
         }

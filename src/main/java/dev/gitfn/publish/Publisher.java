@@ -57,8 +57,12 @@ public class Publisher implements ServerInfoListener {
     /** Told when a repository's whole published copy was brought in line, so LFS publishes its objects too. */
     private final Event<Refreshed> refreshed;
 
+    /** The CDN in front of the published area, told when a repository is withdrawn. */
+    private final CdnInvalidation cdn;
+
     public Publisher(PublishedArea area, AccessControl access, AuthDirectory directory, RepositoryCache cache,
-            GitfnConfig config, BlobStore store, Event<Refreshed> refreshed) {
+            GitfnConfig config, BlobStore store, Event<Refreshed> refreshed, CdnInvalidation cdn) {
+        this.cdn = cdn;
         this.baseUrl = config.publish().baseUrl().map(u -> u.toString().replaceAll("/+$", ""));
         this.area = area;
         this.access = access;
@@ -282,5 +286,8 @@ public class Publisher implements ServerInfoListener {
             out.delete(key);
         }
         LOG.infof("withdrew %s from the published area (%s)", name, area.description());
+        // The CDN may still hold copies: ask it to forget them (in the background, retried).
+        cdn.invalidate(name).subscribe().with(accepted -> {
+        });
     }
 }

@@ -36,6 +36,12 @@ class UnbornHeadTest {
             List.of());
 
     @Test
+    void anAdvertisementThatEndsInsideAPacketIsNoAdvertisement() {
+        assertThrows(RuntimeException.class, () -> UnbornHead.advertised((pkt("version 2\n") + "00").getBytes(
+                StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void theAdvertisementOffersUnbornOnLsRefsAndKeepsTheRest() {
         String caps = pkt("version 2\n") + pkt("ls-refs\n") + pkt("fetch=shallow\n") + pkt("ls-refs-x\n") + "0000";
         String expected = pkt("version 2\n") + pkt("ls-refs=unborn\n") + pkt("fetch=shallow\n") + pkt("ls-refs-x\n")
@@ -89,7 +95,7 @@ class UnbornHeadTest {
     }
 
     @Test
-    void aMalformedOrTruncatedLsRefsRequestIsRefused() {
+    void aMalformedOrTruncatedLsRefsRequestIsRefused() throws IOException {
         for (String bad : List.of(pkt("command=ls-refs\n") + "0001" + pkt("symrefs\n"),
                 pkt("command=ls-refs\n") + "0001" + "00zz",
                 pkt("command=ls-refs\n") + "0001" + "0003",
@@ -100,5 +106,18 @@ class UnbornHeadTest {
         String huge = pkt("command=ls-refs\n") + "0001" + pkt("ref-prefix " + "x".repeat(60_000) + "\n").repeat(20)
                 + "0000";
         assertThrows(IOException.class, () -> UnbornHead.read(request(huge)), "over a megabyte of arguments");
+        // exactly a megabyte is still a request; an empty packet ("0004") is no error either
+        StringBuilder exact = new StringBuilder(pkt("command=ls-refs\n") + "0001" + "0004");
+        String big = pkt("ref-prefix " + "y".repeat(59_988) + "\n");
+        while (exact.length() + big.length() <= 1024 * 1024) {
+            exact.append(big);
+        }
+        int rest = 1024 * 1024 - exact.length(); // the last packet fills the megabyte exactly
+        String last = "ref-prefix " + "z".repeat(rest - 4 - 11 - 1) + "\n";
+        assertEquals(1024 * 1024, exact.length() + pkt(last).length());
+        UnbornHead.LsRefs atLimit = UnbornHead.read(request(exact + pkt(last) + "0000")).orElseThrow();
+        assertEquals(last.substring(11, last.length() - 1), atLimit.prefixes().get(atLimit.prefixes().size() - 1));
+        assertThrows(IOException.class, () -> UnbornHead.read(request(exact + pkt(last + "z") + "0000")),
+                "one byte more");
     }
 }

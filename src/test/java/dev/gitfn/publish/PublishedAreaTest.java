@@ -14,8 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
+import dev.gitfn.support.CloudFrontStandIn;
 import dev.gitfn.support.Git;
 import dev.gitfn.support.Http;
 import dev.gitfn.support.StaticFileServer;
@@ -38,11 +40,67 @@ class PublishedAreaTest {
     static final Path STORE = Path.of("target/test-data/store").toAbsolutePath();
     static final String CDN_BASE = "https://cdn.example/git/";
 
+    static final String DISTRIBUTION = "E2GITFNTEST";
+    /** CloudFront's stand-in; it refuses the first invalidation once, so the retry is seen. */
+    static final CloudFrontStandIn CLOUDFRONT = CloudFrontStandIn.shared("gitfn.test.published-area.cloudfront", 1);
+
+    static {
+        // The credentials the signer takes from the default chain (cleared after this class)
+        System.setProperty("aws.accessKeyId", "AKIDGITFNTEST");
+        System.setProperty("aws.secretAccessKey", "gitfn-test-secret");
+    }
+
+    @AfterAll
+    static void forgetCredentials() {
+        System.clearProperty("aws.accessKeyId");
+        System.clearProperty("aws.secretAccessKey");
+    }
+
     public static class WithAuth implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("gitfn.auth.admin-token", ADMIN_TOKEN, "gitfn.auth.cache-ttl", "0s",
-                    "gitfn.publish.fs-root", AREA.toString(), "gitfn.publish.base-url", CDN_BASE);
+                    "gitfn.publish.fs-root", AREA.toString(), "gitfn.publish.base-url", CDN_BASE,
+                    "gitfn.publish.cdn.cloudfront-distribution-id", DISTRIBUTION,
+                    "gitfn.publish.cdn.endpoint", CLOUDFRONT.url(), "gitfn.publish.cdn.retry-backoff", "100ms");
+        }
+    }
+
+    /**
+     * The Authorization header SigV4 gives the request as it arrived (same time, host, headers
+     * and body, with the test's credentials): equal to the one sent when the transport changed
+     * nothing the signature covers.
+     */
+    private static String signedAgain(CloudFrontStandIn.Request r) {
+        java.time.Instant at = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                .withZone(java.time.ZoneOffset.UTC).parse(r.header("X-Amz-Date"), java.time.Instant::from);
+        var request = software.amazon.awssdk.http.SdkHttpRequest.builder()
+                .method(software.amazon.awssdk.http.SdkHttpMethod.POST)
+                .uri(URI.create(CLOUDFRONT.url() + r.path())).putHeader("Content-Type", r.header("Content-Type"))
+                .build();
+        var signer = software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.create();
+        return signer.sign(q -> q.identity(software.amazon.awssdk.identity.spi.AwsCredentialsIdentity.create(
+                "AKIDGITFNTEST", "gitfn-test-secret")).request(request)
+                .payload(software.amazon.awssdk.http.ContentStreamProvider.fromUtf8String(r.body()))
+                .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.SERVICE_SIGNING_NAME,
+                        "cloudfront")
+                .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                .putProperty(software.amazon.awssdk.http.auth.spi.signer.HttpSigner.SIGNING_CLOCK,
+                        java.time.Clock.fixed(at, java.time.ZoneOffset.UTC)))
+                .request().firstMatchingHeader("Authorization").orElseThrow();
+    }
+
+    /** The invalidations CloudFront's stand-in received for {@code repo}, waiting up to 10 s for {@code count}. */
+    private static List<CloudFrontStandIn.Request> invalidationsOf(String repo, int count) throws InterruptedException {
+        String path = "<Path>/git/" + repo + ".git/*</Path>";
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            List<CloudFrontStandIn.Request> seen = CLOUDFRONT.requests().stream()
+                    .filter(r -> r.body().contains(path)).toList();
+            if (seen.size() >= count || System.nanoTime() > deadline) {
+                return seen;
+            }
+            Thread.sleep(20);
         }
     }
 
@@ -71,8 +129,22 @@ class PublishedAreaTest {
             assertOnlyPublicRepositoriesPublished();
 
             // Private now: gone from the area at once; smart HTTP still serves its users.
+            assertEquals(List.of(), invalidationsOf(open, 0), "nothing withdrawn yet");
             setPublic(open, false);
             assertFalse(Files.exists(AREA.resolve(open + ".git")), "withdrawn");
+            // ... and the CDN is told to forget its copies: refused once, sent again, accepted.
+            List<CloudFrontStandIn.Request> asked = invalidationsOf(open, 2);
+            assertEquals(List.of(503, 201), asked.stream().map(CloudFrontStandIn.Request::status).toList());
+            for (CloudFrontStandIn.Request r : asked) {
+                assertEquals("POST", r.method());
+                assertEquals("/2020-05-31/distribution/" + DISTRIBUTION + "/invalidation", r.path());
+                assertTrue(r.header("Authorization").startsWith("AWS4-HMAC-SHA256 Credential=AKIDGITFNTEST/"),
+                        r.header("Authorization"));
+                assertTrue(r.header("Authorization").contains("/us-east-1/cloudfront/aws4_request"));
+                assertEquals(signedAgain(r), r.header("Authorization"), "the signature holds for what arrived");
+                assertTrue(r.body().contains("<Quantity>1</Quantity>") && r.body().contains("<CallerReference>gitfn-"),
+                        r.body());
+            }
             assertNotEquals(0, dumb(git, work, "ls-remote", cdn.url() + open + ".git").exitCode());
             git.ok(work, "ls-remote", smart(open, true));
 
@@ -96,6 +168,7 @@ class PublishedAreaTest {
             assertFalse(Files.exists(stray));
             assertEquals(git.lsRemote(work, smart(closed, true)), dumbLsRemote(git, work, cdn, closed));
             assertOnlyPublicRepositoriesPublished();
+            assertEquals(List.of(), invalidationsOf(closed, 0), "published, never withdrawn: the CDN is not asked");
         }
     }
 

@@ -96,11 +96,12 @@ public class GitSmartHttpResource {
      * A public repository that chose it ({@code cdnRedirect}) is cloned from its published
      * copy: git follows this redirect of its first request and fetches with the dumb
      * protocol from the CDN, so the pack's bytes never pass through gitfn. (With it,
-     * {@code --depth} fails and {@code --filter} is ignored: off by default.)
+     * {@code --depth} fails and {@code --filter} is ignored: off by default.) Only to a copy
+     * that is current: one behind the ref state is written again first, or not redirected to.
      */
-    private Response redirectToPublishedCopy(Admitted admitted, GitService service) {
+    private Response redirectToPublishedCopy(Admitted admitted, GitService service) throws IOException {
         if (service != GitService.UPLOAD_PACK || publishedBase.isEmpty() || !admitted.rules().isPublic()
-                || !admitted.rules().cdnRedirect()) {
+                || !admitted.rules().cdnRedirect() || !publisher.publishedCopyCurrent(admitted.name())) {
             return null;
         }
         return Response.status(Response.Status.FOUND)

@@ -148,6 +148,34 @@ public class Publisher implements ServerInfoListener {
         publishedFiles.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(key);
     }
 
+    /**
+     * Whether {@code name}'s published copy (public, checked by the caller) serves what its ref
+     * state says now: its {@code info/refs}, written last, equal to the one the state gives. A
+     * copy left behind (an instance that died between the swap and its derived writes, a failed
+     * write) is written again here first; false only when that fails, and the caller then serves
+     * the request itself rather than send a client to stale files.
+     */
+    public boolean publishedCopyCurrent(RepoName name) throws IOException {
+        if (!enabled()) {
+            return false;
+        }
+        try (CachedRepo repo = cache.open(name)) {
+            byte[] expected = cache.infoRefs(repo);
+            var published = area.store().get().get(name.directory() + "/info/refs");
+            if (published.isPresent() && java.util.Arrays.equals(published.get().data(), expected)) {
+                return true;
+            }
+            LOG.warnf("the published copy of %s is behind its ref state: writing it again", name);
+            try {
+                publish(repo);
+                return true;
+            } catch (IOException | RuntimeException e) {
+                LOG.errorf(e, "cannot bring the published copy of %s up to date; serving it directly", name);
+                return false;
+            }
+        }
+    }
+
     /** Whether anything is published at all. */
     public boolean enabled() {
         return area.store().isPresent();

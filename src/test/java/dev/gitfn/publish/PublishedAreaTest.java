@@ -188,6 +188,21 @@ class PublishedAreaTest {
         assertEquals(302, toCdn.statusCode());
         assertEquals("https://cdn.example/git/" + open + ".git/info/refs?service=git-upload-pack",
                 toCdn.headers().firstValue("Location").orElseThrow());
+        // A published copy behind its ref state (an instance that died after its swap, before its derived
+        // writes) is written again before anyone is sent to it; so is one that went missing.
+        Path publishedRefs = AREA.resolve(open + ".git/info/refs");
+        String current = Files.readString(publishedRefs);
+        for (boolean missing : List.of(false, true)) {
+            if (missing) {
+                Files.delete(publishedRefs);
+            } else {
+                Files.writeString(publishedRefs, "0123456789012345678901234567890123456789\trefs/heads/stale\n");
+            }
+            var repaired = Http.send("GET", URI.create(base + open + ".git/info/refs?service=git-upload-pack"),
+                    Map.of(), null);
+            assertEquals(302, repaired.statusCode());
+            assertEquals(current, Files.readString(publishedRefs), "written again from the ref state");
+        }
         // Pushes, and private repositories (even for their admin), are answered by gitfn itself.
         var push = Http.send("GET", URI.create(base + open + ".git/info/refs?service=git-receive-pack"),
                 Map.of("Authorization", admin), null);

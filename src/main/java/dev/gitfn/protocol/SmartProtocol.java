@@ -100,15 +100,18 @@ public class SmartProtocol {
         TrackingOutputStream tracked = new TrackingOutputStream(out);
         InputStream limited = new java.io.BufferedInputStream(fetchRequest(in, oneShotRate()));
         reportingErrors("upload-pack", repo.name(), tracked, () -> {
+            // In v2, gitfn reads two requests itself first: ls-refs (for unborn) and a fetch with
+            // deepen-relative; everything else passes as it came.
             java.util.Optional<UnbornHead.LsRefs> lsRefs = isV2(gitProtocol) ? UnbornHead.read(limited)
                     : java.util.Optional.empty();
-            RequestHead request = new RequestHead(
-                    lsRefs.<InputStream>map(r -> new java.io.ByteArrayInputStream(r.forJGit())).orElse(limited));
+            InputStream body = lsRefs.isPresent() ? new java.io.ByteArrayInputStream(lsRefs.get().forJGit())
+                    : isV2(gitProtocol) ? RelativeDeepening.rewrite(limited, repo.repository()) : limited;
+            RequestHead request = new RequestHead(body);
             if (lsRefs.isPresent()) {
                 // git's server names an unborn HEAD first; JGit then lists the refs that exist.
                 java.util.Optional<String> unborn = lsRefs.get().line(repo.state());
                 if (unborn.isPresent()) {
-                    tracked.write(UnbornHead.packet(unborn.get()));
+                    tracked.write(PktLines.of(unborn.get()));
                 }
             }
             try (UploadPack up = newUploadPack(repo, gitProtocol)) {

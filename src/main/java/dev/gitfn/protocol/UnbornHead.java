@@ -1,7 +1,6 @@
 package dev.gitfn.protocol;
 
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +41,7 @@ final class UnbornHead {
             }
             String payload = new String(advertisement, pos + 4, len - 4, StandardCharsets.UTF_8);
             if (payload.equals(LS_REFS + "\n") || payload.equals(LS_REFS)) {
-                writePacket(out, LS_REFS + "=unborn\n");
+                out.writeBytes(PktLines.of(LS_REFS + "=unborn\n"));
             } else {
                 out.write(advertisement, pos, len);
             }
@@ -87,29 +86,20 @@ final class UnbornHead {
         boolean symrefs = false;
         List<String> prefixes = new ArrayList<>();
         while (true) {
-            byte[] length = in.readNBytes(4);
-            if (length.length < 4) {
-                throw new EOFException("ls-refs request ended before its flush packet");
-            }
-            int len = parseLength(length);
-            if (len == 0) {
-                forJGit.write(length);
+            PktLines.Packet packet = PktLines.read(in);
+            if (packet.isFlush()) {
+                forJGit.write(packet.raw());
                 break;
             }
-            if (len == 1) {
+            if (packet.isDelimiter()) {
                 arguments = true;
-                forJGit.write(length);
+                forJGit.write(packet.raw());
                 continue;
             }
-            if (len < 4 || forJGit.size() + len > MAX_REQUEST) {
+            if (packet.text() == null || forJGit.size() + packet.raw().length > MAX_REQUEST) {
                 throw new IOException("malformed or oversized ls-refs request");
             }
-            byte[] payload = in.readNBytes(len - 4);
-            if (payload.length < len - 4) {
-                throw new EOFException("ls-refs request ended inside a packet");
-            }
-            String line = new String(payload, StandardCharsets.UTF_8);
-            String arg = line.endsWith("\n") ? line.substring(0, line.length() - 1) : line;
+            String arg = packet.text();
             if (arguments && arg.equals("unborn")) {
                 unborn = true;
                 continue; // JGit would refuse it
@@ -119,30 +109,9 @@ final class UnbornHead {
             } else if (arguments && arg.startsWith("ref-prefix ")) {
                 prefixes.add(arg.substring("ref-prefix ".length()));
             }
-            forJGit.write(length);
-            forJGit.write(payload);
+            forJGit.write(packet.raw());
         }
         return Optional.of(new LsRefs(forJGit.toByteArray(), unborn, symrefs, List.copyOf(prefixes)));
     }
 
-    private static int parseLength(byte[] length) throws IOException {
-        try {
-            return Integer.parseInt(new String(length, StandardCharsets.US_ASCII), 16);
-        } catch (NumberFormatException e) {
-            throw new IOException("bad packet length in ls-refs request");
-        }
-    }
-
-    private static void writePacket(ByteArrayOutputStream out, String payload) {
-        byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
-        out.writeBytes(String.format("%04x", bytes.length + 4).getBytes(StandardCharsets.US_ASCII));
-        out.writeBytes(bytes);
-    }
-
-    /** {@code line} as one pkt-line. */
-    static byte[] packet(String line) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        writePacket(out, line);
-        return out.toByteArray();
-    }
 }

@@ -131,7 +131,18 @@ class ConformanceTest {
                 String refs = git.run(client, "for-each-ref", "--format=%(objectname) %(refname)").out().trim();
                 String head = git.run(client, "symbolic-ref", "-q", "HEAD").out().trim();
                 int fsck = git.run(client, "fsck", "--strict", "--no-progress").exitCode();
-                clientState = refs + "\nHEAD -> " + head + "\nfsck " + (fsck == 0 ? "clean" : "FAILED");
+                // how deep a shallow client is: its boundary commits and how many commits it holds
+                Path shallowFile = client.resolve(git.run(client, "rev-parse", "--git-path", "shallow").out().trim());
+                String shallow = "";
+                try {
+                    shallow = Files.exists(shallowFile) ? Files.readString(shallowFile).lines().sorted()
+                            .collect(Collectors.joining(" ")) : "";
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                String commits = git.run(client, "rev-list", "--count", "--all").out().trim();
+                clientState = refs + "\nHEAD -> " + head + "\nfsck " + (fsck == 0 ? "clean" : "FAILED")
+                        + "\nshallow [" + shallow + "]\ncommits " + commits;
             }
             String serverState = git.run(dir, "ls-remote", "--symref", url).out().trim();
             return new Outcome(last.exitCode(), clientState, serverState, errors(last.err(), url));
@@ -354,6 +365,15 @@ class ConformanceTest {
             Path clone = r.dir.resolve("clone");
             r.git(r.dir, "clone", "-q", "--depth", "1", r.url, clone.toString()).ok();
             return r.outcome(r.git(clone, "fetch", "-q", "--deepen", "2"), clone);
+        });
+        all.put("shallow-deepen-after-push", r -> {
+            Path src = seeded(r, 6);
+            Path clone = r.dir.resolve("clone");
+            r.git(r.dir, "clone", "-q", "--depth", "2", r.url, clone.toString()).ok();
+            r.commit(src, "later one");
+            r.commit(src, "later two");
+            r.git(src, "push", "-q", r.url, "main").ok();
+            return r.outcome(r.git(clone, "fetch", "-q", "--deepen", "1"), clone);
         });
         all.put("shallow-deepen-to-depth", r -> {
             seeded(r, 5);

@@ -61,7 +61,7 @@ class UnbornHeadTest {
         assertEquals(Optional.of("unborn HEAD symref-target:refs/heads/main\n"), ls.line(EMPTY));
         assertEquals(Optional.empty(), ls.line(BORN), "HEAD exists: JGit lists it");
         assertArrayEquals((pkt("unborn HEAD symref-target:refs/heads/main\n")).getBytes(StandardCharsets.UTF_8),
-                UnbornHead.packet("unborn HEAD symref-target:refs/heads/main\n"));
+                PktLines.of("unborn HEAD symref-target:refs/heads/main\n"));
     }
 
     @Test

@@ -403,7 +403,8 @@ public final class PushSession {
 
     static void backOff(int attempt) throws IOException {
         long unit = backOffMillisPerAttempt;
-        long millis = Math.min(40 * unit, unit * attempt) + ThreadLocalRandom.current().nextLong(2 * unit * attempt + 1);
+        long millis = Math.min(40 * unit, unit * attempt)
+                + ThreadLocalRandom.current().nextLong(2 * unit * attempt + 1);
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

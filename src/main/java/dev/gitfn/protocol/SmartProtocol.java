@@ -74,6 +74,7 @@ public class SmartProtocol {
         } else if (service == GitService.UPLOAD_PACK) {
             PacketLineOutRefAdvertiser adv = new PacketLineOutRefAdvertiser(pckOut);
             UploadPack up = newUploadPack(repo, gitProtocol);
+            OffloadedPacks.offer(up, repo, offload);
             try {
                 up.sendAdvertisedRefs(adv, service.serviceName());
             } finally {

@@ -8,13 +8,13 @@ import java.nio.charset.StandardCharsets;
 
 /** Reading and writing single pkt-lines, for the few requests gitfn reads itself before JGit does. */
 final class PktLines {
-    /** A flush, delimiter or response-end packet: four bytes, no payload. */
-    static final int SPECIAL = 3;
-
     private PktLines() {
     }
 
-    /** One packet as it arrived: its bytes, and its payload as text (without a final newline), or null. */
+    /**
+     * One packet as it arrived: its bytes, and its payload as text (without a final newline),
+     * or null for a flush or delimiter.
+     */
     record Packet(byte[] raw, String text) {
         boolean isFlush() {
             return raw.length == 4 && raw[3] == '0' && text == null;
@@ -37,7 +37,7 @@ final class PktLines {
         } catch (NumberFormatException e) {
             throw new IOException("bad packet length in request");
         }
-        if (len >= 0 && len <= SPECIAL) {
+        if (len == 0 || len == 1) { // flush, delimiter: no payload (a request has no other short packet)
             return new Packet(length, null);
         }
         if (len < 4) {
@@ -57,7 +57,7 @@ final class PktLines {
     /** {@code line} as one pkt-line. */
     static byte[] of(String line) {
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length + 4);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(String.format("%04x", bytes.length + 4).getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(bytes);
         return out.toByteArray();

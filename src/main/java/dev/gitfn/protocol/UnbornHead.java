@@ -29,23 +29,12 @@ final class UnbornHead {
     }
 
     /** A v2 capability advertisement (pkt-lines) with {@code ls-refs} offering {@code unborn}. */
-    static byte[] advertised(byte[] advertisement) {
+    static byte[] advertised(byte[] advertisement) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int pos = 0;
-        while (pos < advertisement.length) {
-            int len = Integer.parseInt(new String(advertisement, pos, 4, StandardCharsets.US_ASCII), 16);
-            if (len < 4) { // flush, delimiter, response end: no payload
-                out.write(advertisement, pos, 4);
-                pos += 4;
-                continue;
-            }
-            String payload = new String(advertisement, pos + 4, len - 4, StandardCharsets.UTF_8);
-            if (payload.equals(LS_REFS + "\n") || payload.equals(LS_REFS)) {
-                out.writeBytes(PktLines.of(LS_REFS + "=unborn\n"));
-            } else {
-                out.write(advertisement, pos, len);
-            }
-            pos += len;
+        InputStream in = new java.io.ByteArrayInputStream(advertisement);
+        while (in.available() > 0) {
+            PktLines.Packet packet = PktLines.read(in);
+            out.writeBytes(LS_REFS.equals(packet.text()) ? PktLines.of(LS_REFS + "=unborn\n") : packet.raw());
         }
         return out.toByteArray();
     }

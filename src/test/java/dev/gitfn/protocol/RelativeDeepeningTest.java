@@ -115,15 +115,30 @@ class RelativeDeepeningTest {
                 pkt("command=fetch\n") + "0001" + pkt("want " + tip + "\n") + pkt("deepen-relative\n") + "0000",
                 pkt("command=ls-refs\n") + "0001" + pkt("deepen-relative\n") + "0000",
                 pkt("command=fetch\n") + pkt("deepen-relative\n") + "0001" + pkt("done\n") + "0000",
+                pkt("command=fetch\n") + "0001" + pkt("thin-pack\n") + "0000",
+                // a deepen JGit refuses in its own words ("deepen 0"), relative or not
+                pkt("command=fetch\n") + "0001" + pkt("shallow " + tip + "\n") + pkt("deepen 0\n") + pkt("want " + tip
+                        + "\n") + "0000",
                 "0000")) {
             assertEquals(passing, text(RelativeDeepening.rewrite(request(passing), repo)), passing);
         }
     }
 
     @Test
+    void anUnreadableDeepenIsLeftForJGitToRefuse() throws IOException {
+        String tip = line.get(5).name();
+        for (String deepen : List.of("deepen 0\n", "deepen x\n")) {
+            String request = pkt("command=fetch\n") + "0001" + pkt("shallow " + tip + "\n") + pkt(deepen)
+                    + pkt("deepen-relative\n") + pkt("want " + tip + "\n") + "0000";
+            assertEquals(pkt("command=fetch\n") + "0001" + pkt("shallow " + tip + "\n") + pkt(deepen)
+                    + pkt("want " + tip + "\n") + "0000", text(RelativeDeepening.rewrite(request(request), repo)));
+        }
+    }
+
+    @Test
     void aBrokenRequestIsRefused() {
         for (String broken : List.of(pkt("command=fetch\n") + "0001" + pkt("deepen-relative\n"), "00zz",
-                pkt("command=fetch\n") + "0001" + "0002")) {
+                pkt("command=fetch\n") + "0001" + "0002", pkt("command=fetch\n") + "0003")) {
             assertThrows(IOException.class, () -> text(RelativeDeepening.rewrite(request(broken), repo)), broken);
         }
     }

@@ -37,12 +37,12 @@ class UnbornHeadTest {
 
     @Test
     void anAdvertisementThatEndsInsideAPacketIsNoAdvertisement() {
-        assertThrows(RuntimeException.class, () -> UnbornHead.advertised((pkt("version 2\n") + "00").getBytes(
+        assertThrows(IOException.class, () -> UnbornHead.advertised((pkt("version 2\n") + "00").getBytes(
                 StandardCharsets.UTF_8)));
     }
 
     @Test
-    void theAdvertisementOffersUnbornOnLsRefsAndKeepsTheRest() {
+    void theAdvertisementOffersUnbornOnLsRefsAndKeepsTheRest() throws IOException {
         String caps = pkt("version 2\n") + pkt("ls-refs\n") + pkt("fetch=shallow\n") + pkt("ls-refs-x\n") + "0000";
         String expected = pkt("version 2\n") + pkt("ls-refs=unborn\n") + pkt("fetch=shallow\n") + pkt("ls-refs-x\n")
                 + "0000";

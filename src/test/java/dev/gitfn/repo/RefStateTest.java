@@ -217,7 +217,7 @@ class RefStateTest {
         assertTrue(RefState.Renamed.of(state).isEmpty() && RefState.Renaming.of(tomb).isEmpty());
         assertTrue(RefState.Renamed.of("gitfn-ren".getBytes(StandardCharsets.UTF_8)).isEmpty());
         for (String bad : List.of("gitfn-renamed 7x team/new\n", "gitfn-renamed 7 team/new", "gitfn-renamed 7\n",
-                "gitfn-renamed  team/new\n")) {
+                "gitfn-renamed  team/new\n", "gitfn-renamed ")) {
             assertThrows(IllegalStateException.class, () -> RefState.Renamed.of(bad.getBytes(StandardCharsets.UTF_8)),
                     bad);
         }

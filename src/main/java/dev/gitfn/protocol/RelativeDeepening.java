@@ -108,7 +108,9 @@ final class RelativeDeepening {
                 continue;
             }
             if (text != null && text.startsWith(DEEPEN) && more > 0) {
-                out.writeBytes(PktLines.of(DEEPEN + (deepestShallow(repo, wants, shallows) + more) + "\n"));
+                // as deep as an int holds at most: git's "deepen 2147483647" means everything
+                long depth = Math.min(Integer.MAX_VALUE, (long) deepestShallow(repo, wants, shallows) + more);
+                out.writeBytes(PktLines.of(DEEPEN + depth + "\n"));
             } else {
                 out.writeBytes(packet.raw());
             }

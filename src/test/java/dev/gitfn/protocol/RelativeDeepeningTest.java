@@ -104,6 +104,11 @@ class RelativeDeepeningTest {
         assertEquals(pkt("command=fetch\n") + pkt("agent=git/2.39\n") + "0001" + pkt("thin-pack\n")
                 + pkt("shallow " + shallow + "\n") + pkt("deepen 5\n") + pkt("want " + tip + "\n")
                 + pkt("have " + tip + "\n") + pkt("done\n") + "0000", rewritten, "2 held + 3 more");
+        String all = text(RelativeDeepening.rewrite(request(pkt("command=fetch\n"), "0001",
+                pkt("shallow " + shallow + "\n"), pkt("deepen 2147483647\n"), pkt("deepen-relative\n"),
+                pkt("want " + tip + "\n"), "0000"), repo));
+        assertEquals(pkt("command=fetch\n") + "0001" + pkt("shallow " + shallow + "\n") + pkt("deepen 2147483647\n")
+                + pkt("want " + tip + "\n") + "0000", all, "as deep as it goes, not past an int");
     }
 
     @Test

@@ -97,9 +97,15 @@ class ImageIT {
             assertEquals(git.revParse(src, "main"), git.revParse(work.resolve("clone"), "main"));
             assertTrue(Files.exists(root.resolve("cache/store/team/app.git/gitfn-state")), "the store on the volume");
         } finally {
-            // unshare does not pass SIGTERM on; killed, it takes its child along (--kill-child).
+            // unshare passes no SIGTERM on, and its --kill-child does not reach the server: chroot's change of
+            // user clears the parent-death signal, so gitfn outlived every run. Its processes go first, by pid.
+            List<ProcessHandle> inside = gitfn.descendants().toList();
+            inside.forEach(ProcessHandle::destroyForcibly);
             gitfn.destroyForcibly();
             gitfn.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            for (ProcessHandle p : inside) {
+                p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
         }
     }
 
